@@ -1,0 +1,178 @@
+"""Titles, verdicts, legend labels and the explanation text, all computed from results.
+
+Nothing shown on the figure is typed in: each number comes from the scenario or the
+simulation, so the text stays true when either changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import RunSpec, Scenario
+from .simulation import RunResult
+
+__all__ = [
+    "axis_labels",
+    "explanation_text",
+    "legend_label",
+    "loss_title",
+    "run_name",
+    "step_counter",
+    "verdict",
+]
+
+# A converged run whose fast coordinate changed sign on more than this share of
+# its steps zigzags across the valley.
+_OSCILLATION_SHARE = 0.5
+
+_PARAMETER_SYMBOLS = {"beta": "β", "beta1": "β₁", "beta2": "β₂", "epsilon": "ε"}
+
+_UPDATE_RULES = {
+    "gd": ["θ ← θ − α·∇L(θ)"],
+    "momentum": ["v ← β·v + (1−β)·∇L(θ)", "θ ← θ − α·v"],
+    "heavy_ball": ["v ← β·v + ∇L(θ)", "θ ← θ − α·v"],
+    "nesterov": ["v ← β·v + ∇L(θ)", "θ ← θ − α·(∇L(θ) + β·v)"],
+    "adam": ["m ← β₁·m + (1−β₁)·∇L", "s ← β₂·s + (1−β₂)·∇L²", "θ ← θ − α·m̂/(√ŝ + ε)"],
+}
+
+_OPTIMIZER_NAMES = {
+    "gd": "GD",
+    "momentum": "Momentum",
+    "heavy_ball": "Heavy ball",
+    "nesterov": "Nesterov",
+    "adam": "Adam",
+}
+
+
+def format_number(value: float) -> str:
+    """Format ``value`` with two decimals when that is exact, else in short form."""
+    two_decimals = f"{value:.2f}"
+    if float(two_decimals) == value:
+        return two_decimals
+    return f"{value:g}"
+
+
+def run_name(spec: RunSpec) -> str:
+    """Return the run's label followed by its parameters, e.g. "Momentum β = 0.90"."""
+    parts = [
+        f"{_PARAMETER_SYMBOLS.get(key, key)} = {format_number(value)}"
+        for key, value in spec.params.items()
+        if key != "epsilon"
+    ]
+    if not parts:
+        return spec.label
+    return f"{spec.label} {', '.join(parts)}"
+
+
+def _sign_changes(values: np.ndarray) -> int:
+    signs = np.sign(values)
+    signs = signs[signs != 0]
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+
+
+def _speed_word(result: RunResult, results: list[RunResult]) -> str | None:
+    steps = [r.converged_step for r in results if r.converged_step is not None]
+    if len(steps) < 2:
+        return None
+    return "fastest" if result.converged_step == min(steps) else "slow"
+
+
+def verdict(result: RunResult, results: list[RunResult], scenario: Scenario) -> str:
+    """Describe how ``result`` behaved, compared with the other ``results``.
+
+    Returns, for example, "Oscillates, slow (185 steps to converge)",
+    "Overshoots, not converged in 300 steps" or "Diverged at step 1".
+    """
+    if result.diverged_step is not None:
+        return f"Diverged at step {result.diverged_step}"
+
+    slow_axis = scenario.quadratic.slow_axis
+    end = result.converged_step if result.converged_step is not None else result.n_steps
+    path = result.positions[: end + 1]
+    overshoots = _sign_changes(path[:, slow_axis]) > 0
+    fast_changes = _sign_changes(path[:, 1 - slow_axis])
+
+    if overshoots:
+        behaviour = "Overshoots"
+    elif fast_changes > _OSCILLATION_SHARE * max(end, 1):
+        behaviour = "Oscillates"
+    elif fast_changes > 0:
+        behaviour = "Damped"
+    else:
+        behaviour = "Smooth"
+
+    if result.converged_step is None:
+        return f"{behaviour}, not converged in {result.n_steps} steps"
+    speed = _speed_word(result, results)
+    words = behaviour if speed is None else f"{behaviour}, {speed}"
+    return f"{words} ({result.converged_step} steps to converge)"
+
+
+def legend_label(result: RunResult) -> str:
+    """Return the loss curve's legend entry, e.g. "Vanilla GD (185 steps)"."""
+    name = run_name(result.spec)
+    if result.diverged_step is not None:
+        return f"{name} (diverged at step {result.diverged_step})"
+    if result.converged_step is None:
+        return f"{name} (not converged)"
+    return f"{name} ({result.converged_step} steps)"
+
+
+def loss_title(scenario: Scenario) -> str:
+    """Return the loss panel's title, which states the number of steps."""
+    return f"Loss vs. Optimisation Step (log scale, {scenario.n_steps} steps)"
+
+
+def axis_labels(scenario: Scenario) -> tuple[str, str]:
+    """Return the x and y labels, naming which coordinate is the slow direction."""
+    slow_axis = scenario.quadratic.slow_axis
+    names = ["fast direction", "fast direction"]
+    names[slow_axis] = "slow direction"
+    return f"θ₁ ({names[0]})", f"θ₂ ({names[1]})"
+
+
+def step_counter(step: int, n_steps: int) -> str:
+    """Return the step counter text for ``step`` of ``n_steps``."""
+    return f"Step {step} / {n_steps}"
+
+
+def _outcome(result: RunResult) -> str:
+    if result.diverged_step is not None:
+        return f"diverged at step {result.diverged_step}"
+    if result.converged_step is not None:
+        return f"converged in {result.converged_step} steps"
+    return f"loss {result.final_loss:.3g} after {result.n_steps} steps"
+
+
+def explanation_text(scenario: Scenario, results: list[RunResult]) -> str:
+    """Compose the explanation panel: update rules, the intuition and the outcomes."""
+    lines = [f"Update rules (α = {format_number(scenario.learning_rate)})"]
+    seen = []
+    for spec in scenario.runs:
+        if spec.optimizer in seen:
+            continue
+        seen.append(spec.optimizer)
+        rules = _UPDATE_RULES[spec.optimizer]
+        name = f"{_OPTIMIZER_NAMES[spec.optimizer]}:"
+        lines.append(f"  {name:<10}{rules[0]}")
+        lines.extend(f"  {'':<10}{rule}" for rule in rules[1:])
+
+    slow, fast = ("θ₁", "θ₂") if scenario.quadratic.slow_axis == 0 else ("θ₂", "θ₁")
+    condition = f"{scenario.quadratic.condition_number:g}"
+    lines += [
+        "",
+        f"Why momentum helps (condition number {condition})",
+        "  v sums past gradients: the zigzag across the",
+        f"  valley ({fast}) cancels out, the steady pull",
+        f"  along it ({slow}) compounds.",
+        "",
+        "What happened here",
+    ]
+    for result in results:
+        lines.append(f"  {run_name(result.spec)}: {_outcome(result)}")
+    if any(
+        spec.optimizer in ("momentum", "heavy_ball", "nesterov")
+        for spec in scenario.runs
+    ):
+        lines.append("  β → 0 acts like GD; β → 1 overshoots and rings.")
+    return "\n".join(lines)

@@ -1,0 +1,174 @@
+"""The command line as a user runs it: exit status, messages and files left behind."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = [
+    "--dpi",
+    "10",
+    "--png-dpi",
+    "10",
+    "--gif-width",
+    "80",
+    "--steps",
+    "10",
+    "--fps",
+    "5",
+]
+
+
+def run_render(*args, env=None):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "render.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "gif", "png"])
+def test_single_format_writes_one_file(tmp_path, fmt):
+    completed = run_render("--format", fmt, "--out", str(tmp_path), *SMALL)
+    assert completed.returncode == 0, completed.stderr
+    expected = tmp_path / f"momentum_explainer.{fmt}"
+    assert completed.stdout.strip() == str(expected)
+    assert [path.name for path in tmp_path.iterdir()] == [expected.name]
+
+
+def test_out_folder_created(tmp_path):
+    out = tmp_path / "new" / "nested"
+    completed = run_render("--format", "png", "--out", str(out), *SMALL)
+    assert completed.returncode == 0, completed.stderr
+    assert (out / "momentum_explainer.png").is_file()
+
+
+def test_out_folder_with_spaces_and_non_ascii(tmp_path):
+    out = tmp_path / "mes vidéos" / "θ β"
+    completed = run_render("--format", "all", "--out", str(out), *SMALL)
+    assert completed.returncode == 0, completed.stderr
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [
+        "momentum_explainer.gif",
+        "momentum_explainer.mp4",
+        "momentum_explainer.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--fps", "0"], "invalid --fps '0'"),
+        (["--fps", "-5"], "invalid --fps '-5'"),
+        (["--fps", "241"], "invalid --fps '241'"),
+        (["--fps", "fast"], "invalid --fps 'fast'"),
+        (["--fps", "nan"], "invalid --fps 'nan'"),
+        (["--dpi", "0"], "invalid --dpi '0'"),
+        (["--dpi", "481"], "invalid --dpi 481"),
+        (["--png-dpi", "-1"], "invalid --png-dpi '-1'"),
+        (["--steps", "0"], "invalid --steps '0'"),
+        (["--steps", "100001"], "invalid --steps '100001'"),
+        (["--frames", "1"], "invalid --frames '1'"),
+        (["--gif-width", "8"], "invalid --gif-width '8'"),
+        (["--format", "avi"], "invalid choice: 'avi'"),
+    ],
+)
+def test_invalid_option_one_line_exit_2(tmp_path, args, fragment):
+    completed = run_render("--out", str(tmp_path), *args)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert fragment in lines[0]
+    assert lines[0].startswith("render.py: error: ")
+    assert "Traceback" not in completed.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_is_a_file(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    completed = run_render("--out", str(target), *SMALL)
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        f"render.py: error: invalid --out {str(target)!r}: it is a file; give a folder"
+    )
+    assert target.read_text() == "not a folder"
+
+
+def test_out_under_a_file(tmp_path):
+    parent = tmp_path / "file"
+    parent.write_text("x")
+    completed = run_render("--out", str(parent / "sub"), *SMALL)
+    assert completed.returncode == 2
+    assert "cannot create the folder" in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_out_read_only(tmp_path):
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        completed = run_render("--out", str(out), *SMALL)
+    finally:
+        out.chmod(0o700)
+    assert completed.returncode == 2
+    assert "not writable" in completed.stderr
+
+
+def _failing_ffmpeg(tmp_path):
+    script = tmp_path / "ffmpeg-that-fails"
+    script.write_text(
+        "#!/bin/sh\necho 'Unknown encoder libx264: simulated failure' >&2\nexit 1\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_encoder_failure_keeps_old_asset(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    old = out / "momentum_explainer.mp4"
+    old.write_bytes(b"previous complete render")
+    env = {**os.environ, "IMAGEIO_FFMPEG_EXE": str(_failing_ffmpeg(tmp_path))}
+
+    completed = run_render("--format", "mp4", "--out", str(out), *SMALL, env=env)
+
+    assert completed.returncode == 1
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert "simulated failure" in lines[0]
+    assert old.read_bytes() == b"previous complete render"
+    assert [path.name for path in out.iterdir()] == [old.name]
+
+
+def test_missing_ffmpeg_reported(tmp_path):
+    env = {**os.environ, "IMAGEIO_FFMPEG_EXE": str(tmp_path / "no-such-ffmpeg")}
+    completed = run_render("--format", "gif", "--out", str(tmp_path), *SMALL, env=env)
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_console_script_module_entry():
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from animator.cli import main; raise SystemExit(main(['--help']))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert completed.returncode == 0
+    assert "--format {mp4,gif,png,all}" in completed.stdout
