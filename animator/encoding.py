@@ -79,6 +79,15 @@ def _scale_filter(width: int) -> str:
     return f"scale={width}:-2:flags=lanczos"
 
 
+def _raw_rgba_input(size: tuple[int, int], fps: float) -> list[str]:
+    """Return ffmpeg input options for raw RGBA frames of ``size`` on stdin."""
+    width, height = size
+    return [
+        *["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}"],
+        *["-framerate", f"{fps:g}", "-i", "pipe:0"],
+    ]
+
+
 def _stderr_tail(path: Path) -> str:
     try:
         lines = path.read_text(errors="replace").strip().splitlines()
@@ -130,28 +139,15 @@ def make_palette(
     palette_path : Path
         PNG file to write the palette to.
     """
-    width, height = size
+    palette_filter = (
+        f"{_scale_filter(gif.width)},"
+        f"palettegen=max_colors={gif.n_colors}:stats_mode=full"
+    )
     _run_ffmpeg(
         [
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgba",
-            "-s",
-            f"{width}x{height}",
-            "-framerate",
-            "1",
-            "-i",
-            "pipe:0",
-            "-vf",
-            f"{_scale_filter(gif.width)},"
-            f"palettegen=max_colors={gif.n_colors}:stats_mode=full",
-            "-frames:v",
-            "1",
-            "-update",
-            "1",
-            "-y",
-            str(palette_path),
+            *_raw_rgba_input(size, 1),
+            *["-vf", palette_filter],
+            *["-frames:v", "1", "-update", "1", "-y", str(palette_path)],
         ],
         stdin_bytes=b"".join(frames),
     )
@@ -218,24 +214,10 @@ class FrameEncoder:
         palette_path: Path | None,
         crf: int,
     ) -> list[str]:
-        width, height = self.size
         command = [
             imageio_ffmpeg.get_ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgba",
-            "-s",
-            f"{width}x{height}",
-            "-framerate",
-            f"{self.fps:g}",
-            "-i",
-            "pipe:0",
+            *["-hide_banner", "-nostdin", "-loglevel", "error", "-y"],
+            *_raw_rgba_input(self.size, self.fps),
         ]
         if gif_path is not None:
             command += ["-i", str(palette_path)]
