@@ -15,7 +15,6 @@ from matplotlib.animation import FuncAnimation
 from .figure import FigureParts, build_figure, show_step
 from .scenario import Scenario
 from .simulation import RunResult
-from .theme import LIGHT, Theme
 
 __all__ = ["FrameSource", "frame_steps", "render_full_frame"]
 
@@ -57,10 +56,8 @@ class FrameSource:
         Step shown in each frame, from ``frame_steps``.
     fps : float
         Frame rate, in frames per second; sets the animation's interval.
-    dpi : float
-        Dots per inch of the frames.
-    theme : Theme, default: LIGHT
-        Figure colours.
+    **figure_options
+        Keyword arguments of ``build_figure``: dpi, figsize, theme, arrows.
 
     Attributes
     ----------
@@ -78,12 +75,11 @@ class FrameSource:
         steps: list[int],
         *,
         fps: float,
-        dpi: float,
-        theme: Theme = LIGHT,
+        **figure_options,
     ) -> None:
         self.results = results
         self.steps = steps
-        self.parts: FigureParts = build_figure(scenario, results, dpi=dpi, theme=theme)
+        self.parts: FigureParts = build_figure(scenario, results, **figure_options)
         self.animation = FuncAnimation(
             self.parts.figure,
             self._update,
@@ -153,16 +149,15 @@ def render_full_frame(
     scenario: Scenario,
     results: list[RunResult],
     step: int,
-    *,
-    dpi: float,
-    theme: Theme = LIGHT,
+    **figure_options,
 ) -> np.ndarray:
     """Draw the frame for ``step`` with a full redraw, without blitting.
 
-    Returns a copy of the RGBA pixels, shape ``(height, width, 4)``. The blitted
-    frames must match this.
+    ``figure_options`` are keyword arguments of ``build_figure``. Returns a copy of
+    the RGBA pixels, shape ``(height, width, 4)``. The blitted frames must match
+    this.
     """
-    parts = build_figure(scenario, results, dpi=dpi, theme=theme, animated=False)
+    parts = build_figure(scenario, results, animated=False, **figure_options)
     show_step(parts, results, step)
     parts.canvas.draw()
     return np.array(parts.canvas.buffer_rgba())

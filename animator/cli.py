@@ -13,21 +13,42 @@ from pathlib import Path
 
 from .encoding import EncoderError
 from .figure import FIGSIZE
+from .gif_budget import GifBudgetError
 from .pipeline import FORMATS, RenderOptions, render
 from .scenario import default_scenario
+from .scenario_file import MAX_STEPS, ScenarioError, load_scenario
+from .theme import THEMES
 
-__all__ = ["main"]
+__all__ = ["PRESETS", "main"]
 
 MAX_FPS = 240.0
-MAX_STEPS = 100_000
 # 8K UHD; larger frames take minutes per asset and gigabytes of memory.
 MAX_FRAME_SIZE = (7680, 4320)
 MIN_GIF_WIDTH = 16
+MIN_GIF_KB = 10
 
 EXIT_INVALID = 2
 EXIT_FAILED = 1
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
+
+# Settings without a preset; a preset replaces some, and explicit flags win.
+DEFAULTS = {
+    "format": "all",
+    "fps": 30.0,
+    "dpi": 100,
+    "figsize": FIGSIZE,
+    "png_dpi": 150,
+    "gif_width": 800,
+    "gif_max_kb": None,
+}
+# blog: a GIF for a blog column, under the 1 MB many blog hosts accept.
+# slides: a 1920 × 1080 (16:9) MP4; square: a 1080 × 1080 MP4 for social posts.
+PRESETS = {
+    "blog": {"format": "gif", "fps": 15.0, "gif_width": 800, "gif_max_kb": 1024},
+    "slides": {"format": "mp4", "figsize": (16.0, 9.0), "dpi": 120},
+    "square": {"format": "mp4", "figsize": (13.5, 13.5), "dpi": 80},
+}
 
 
 class UsageError(Exception):
@@ -74,9 +95,10 @@ def _whole_number(name: str, minimum: int, maximum: int | None = None):
             or value < minimum
             or (maximum is not None and value > maximum)
         ):
-            allowed = (
-                f"from {minimum} to {maximum}" if maximum else f"of at least {minimum}"
-            )
+            if maximum is None:
+                allowed = f"of at least {minimum}"
+            else:
+                allowed = f"from {minimum} to {maximum}"
             raise argparse.ArgumentTypeError(
                 f"invalid {name} {text!r}: expected a whole number {allowed}"
             )
@@ -85,18 +107,12 @@ def _whole_number(name: str, minimum: int, maximum: int | None = None):
     return parse
 
 
-def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    """Build the argument parser of ``render.py`` and ``momentum-render``."""
-    parser = _Parser(
-        prog=prog,
-        description="Render the momentum explainer animation as MP4, GIF and PNG.",
-    )
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=[*FORMATS, "all"],
-        default="all",
         help="which file to write; 'all' writes the MP4, the GIF and the PNG "
-        "(default: all)",
+        "(default: all, or the preset's)",
     )
     parser.add_argument(
         "--out",
@@ -106,56 +122,112 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="output folder, created if missing (default: outputs)",
     )
     parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="sizes for a destination: blog (800 px GIF at 15 fps, at most 1 MB), "
+        "slides (1920 × 1080 MP4) or square (1080 × 1080 MP4); other flags "
+        "override its values",
+    )
+    parser.add_argument(
+        "--theme",
+        choices=[*THEMES, "both"],
+        default="light",
+        help="colours; 'both' writes NAME.light.EXT and NAME.dark.EXT (default: light)",
+    )
+
+
+def _add_size_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--fps",
         type=_positive_number("--fps", MAX_FPS),
-        default=30.0,
         help=f"video frame rate in frames per second, at most {MAX_FPS:g} "
         "(default: 30); the GIF uses the same rate capped at 25",
     )
     parser.add_argument(
         "--dpi",
         type=_whole_number("--dpi", 1),
-        default=100,
-        help="dots per inch of the MP4 and GIF frames; the figure is 16 × 10 inches, "
-        "so 100 gives a 1600 × 1000 MP4 (default: 100)",
+        help="dots per inch of the MP4 and GIF frames; the figure is 16 × 10 "
+        "inches, so 100 gives a 1600 × 1000 MP4 (default: 100)",
     )
     parser.add_argument(
         "--png-dpi",
         type=_whole_number("--png-dpi", 1),
-        default=150,
         help="dots per inch of the PNG (default: 150)",
     )
     parser.add_argument(
         "--gif-width",
         type=_whole_number("--gif-width", MIN_GIF_WIDTH, MAX_FRAME_SIZE[0]),
-        default=800,
         metavar="PX",
         help="GIF width in pixels (default: 800)",
     )
     parser.add_argument(
+        "--gif-max-kb",
+        type=_whole_number("--gif-max-kb", MIN_GIF_KB),
+        metavar="KB",
+        help="largest GIF size in KiB; a larger GIF gives up frame rate, then "
+        "width, then colours until it fits (default: no limit; blog: 1024)",
+    )
+
+
+def _add_content_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        metavar="FILE",
+        help="scenario TOML file: loss, start, learning rate, steps and runs "
+        "(default: the built-in scenario, as in scenarios/momentum.toml)",
+    )
+    parser.add_argument(
         "--steps",
         type=_whole_number("--steps", 1, MAX_STEPS),
-        default=None,
-        help="optimizer steps to simulate (default: the scenario's, 300)",
+        help="optimizer steps to simulate (default: the scenario's)",
     )
     parser.add_argument(
         "--frames",
         type=_whole_number("--frames", 2),
-        default=None,
         help="animation frames before the final hold; fewer than steps + 1 skips "
         "steps evenly (default: one frame per step)",
     )
     parser.add_argument(
+        "--arrows",
+        action="store_true",
+        help="draw the gradient step −α·∇L and each optimizer's actual step at "
+        "its current position",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="log the ffmpeg commands and sizes"
     )
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser of ``render.py`` and ``momentum-render``."""
+    parser = _Parser(
+        prog=prog,
+        description="Render the momentum explainer animation as MP4, GIF and PNG.",
+    )
+    _add_output_options(parser)
+    _add_size_options(parser)
+    _add_content_options(parser)
     return parser
 
 
-def _check_frame_size(option: str, dpi: int) -> None:
-    width, height = (round(inches * dpi) for inches in FIGSIZE)
+def _resolve(args: argparse.Namespace) -> dict:
+    """Merge defaults, the preset and explicit flags, in that order."""
+    settings = dict(DEFAULTS)
+    if args.preset is not None:
+        settings.update(PRESETS[args.preset])
+    for name in DEFAULTS:
+        value = getattr(args, name, None)
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
+def _check_frame_size(option: str, dpi: int, figsize: tuple[float, float]) -> None:
+    width, height = (round(inches * dpi) for inches in figsize)
     max_width, max_height = MAX_FRAME_SIZE
     if width > max_width or height > max_height:
-        largest = min(max_width / FIGSIZE[0], max_height / FIGSIZE[1])
+        largest = min(max_width / figsize[0], max_height / figsize[1])
         raise UsageError(
             f"invalid {option} {dpi}: the frame would be {width} × {height} px, "
             f"larger than 8K ({max_width} × {max_height}); use at most {int(largest)}"
@@ -169,8 +241,8 @@ def _prepare_out_dir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(
-            f"invalid --out {str(path)!r}: cannot create the folder ({err.strerror}); "
-            "give a writable folder"
+            f"invalid --out {str(path)!r}: cannot create the folder "
+            f"({err.strerror}); give a writable folder"
         ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(
@@ -179,8 +251,55 @@ def _prepare_out_dir(path: Path) -> None:
         )
 
 
+def _build_options(args: argparse.Namespace) -> tuple[list[RenderOptions], dict]:
+    settings = _resolve(args)
+    _check_frame_size("--dpi", settings["dpi"], settings["figsize"])
+    _check_frame_size("--png-dpi", settings["png_dpi"], settings["figsize"])
+    if settings["format"] == "all":
+        formats = FORMATS
+    else:
+        formats = (settings["format"],)
+    base = RenderOptions(
+        formats=formats,
+        out_dir=args.out,
+        fps=settings["fps"],
+        dpi=settings["dpi"],
+        figsize=settings["figsize"],
+        png_dpi=settings["png_dpi"],
+        gif_width=settings["gif_width"],
+        gif_max_kb=settings["gif_max_kb"],
+        n_frames=args.frames,
+        arrows=args.arrows,
+    )
+    if args.theme != "both":
+        return [dataclasses.replace(base, theme=THEMES[args.theme])], settings
+    return [
+        dataclasses.replace(base, theme=theme, basename=f"{base.basename}.{theme.name}")
+        for theme in THEMES.values()
+    ], settings
+
+
 def _raise_terminated(signum, frame) -> None:
     raise Terminated()
+
+
+def _run(args: argparse.Namespace, prog: str) -> int:
+    option_sets, _ = _build_options(args)
+    _prepare_out_dir(args.out)
+    if args.scenario is not None:
+        scenario = load_scenario(args.scenario)
+    else:
+        scenario = default_scenario()
+    if args.steps is not None:
+        scenario = dataclasses.replace(scenario, n_steps=args.steps)
+
+    for options in option_sets:
+        report = render(scenario, options)
+        for note in report.notes:
+            print(f"{prog}: note: {options.basename}: {note}", file=sys.stderr)
+        for path in report.written:
+            print(path)
+    return 0
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -194,27 +313,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_terminated)
 
     try:
-        _check_frame_size("--dpi", args.dpi)
-        _check_frame_size("--png-dpi", args.png_dpi)
-        _prepare_out_dir(args.out)
-        scenario = default_scenario()
-        if args.steps is not None:
-            scenario = dataclasses.replace(scenario, n_steps=args.steps)
-        formats = FORMATS if args.format == "all" else (args.format,)
-        options = RenderOptions(
-            formats=formats,
-            out_dir=args.out,
-            fps=args.fps,
-            dpi=args.dpi,
-            png_dpi=args.png_dpi,
-            gif_width=args.gif_width,
-            n_frames=args.frames,
-        )
-        written = render(scenario, options)
-    except UsageError as err:
+        return _run(args, parser.prog)
+    except (UsageError, ScenarioError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return EXIT_INVALID
-    except (EncoderError, OSError) as err:
+    except (EncoderError, GifBudgetError, OSError) as err:
         print(f"{parser.prog}: error: rendering failed: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -223,10 +326,6 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     except Terminated:
         print(f"{parser.prog}: terminated; no partial file was left", file=sys.stderr)
         return EXIT_SIGTERM
-
-    for path in written:
-        print(path)
-    return 0
 
 
 def console_main() -> None:

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec, GridSpecFromSubplotSpec
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
 
 from . import labels
@@ -56,6 +57,8 @@ class RunArtists:
     dots: Line2D
     current: Line2D
     minimum: Line2D
+    arrows: list[FancyArrowPatch] = field(default_factory=list)
+    title: Text | None = None
 
 
 @dataclass
@@ -105,6 +108,7 @@ class FigureParts:
         artists: list[Artist] = []
         for run in self.runs:
             artists.extend([run.path, run.dots, run.current, run.minimum])
+            artists.extend(run.arrows)
         artists.extend(self.loss_lines)
         artists.extend(self.overlays)
         artists.append(self.counter)
@@ -136,6 +140,7 @@ def _draw_trajectory_panel(
     results: list[RunResult],
     theme: Theme,
     surface: tuple[np.ndarray, np.ndarray, np.ndarray],
+    arrows: bool,
 ) -> RunArtists:
     _style_panel(ax, theme)
     grid_x, grid_y, grid_loss = surface
@@ -154,7 +159,7 @@ def _draw_trajectory_panel(
     x_label, y_label = labels.axis_labels(scenario)
     ax.set_xlabel(x_label, fontsize=8, color=theme.label)
     ax.set_ylabel(y_label, fontsize=8, color=theme.label)
-    ax.set_title(
+    title = ax.set_title(
         f"{labels.run_name(result.spec)}\n{labels.verdict(result, results, scenario)}",
         loc="left",
         fontsize=9.5,
@@ -162,7 +167,7 @@ def _draw_trajectory_panel(
         color=theme.title,
     )
 
-    color = result.spec.color
+    color = theme.run_color(result.spec.color)
     x0, y0 = scenario.start
     start = ax.plot(
         [x0], [y0], "o", markersize=_START_SIZE, color=theme.start, zorder=4
@@ -190,7 +195,29 @@ def _draw_trajectory_panel(
         color=theme.minimum,
         zorder=6,
     )[0]
-    return RunArtists(start, path, dots, current, minimum)
+    run_artists = RunArtists(start, path, dots, current, minimum, title=title)
+    if arrows:
+        run_artists.arrows = [
+            _add_arrow(ax, theme.gradient_arrow, linestyle="--"),
+            _add_arrow(ax, color, linestyle="-"),
+        ]
+    return run_artists
+
+
+def _add_arrow(ax: Axes, color: str, linestyle: str) -> FancyArrowPatch:
+    arrow = FancyArrowPatch(
+        (0.0, 0.0),
+        (0.0, 0.0),
+        arrowstyle="-|>",
+        mutation_scale=12,
+        linewidth=1.6,
+        linestyle=linestyle,
+        color=color,
+        zorder=4.5,
+        visible=False,
+    )
+    ax.add_patch(arrow)
+    return arrow
 
 
 def _loss_limits(results: list[RunResult], threshold: float) -> tuple[float, float]:
@@ -248,7 +275,7 @@ def _draw_loss_panel(
             [],
             linewidth=2,
             alpha=0.9,
-            color=result.spec.color,
+            color=theme.run_color(result.spec.color),
             label=labels.legend_label(result),
             zorder=2.6,
         )[0]
@@ -264,9 +291,9 @@ def _draw_loss_panel(
 
 def _draw_explanation(
     ax: Axes, scenario: Scenario, results: list[RunResult], theme: Theme
-) -> None:
+) -> Text:
     ax.set_axis_off()
-    ax.text(
+    return ax.text(
         0.0,
         1.0,
         labels.explanation_text(scenario, results),
@@ -280,13 +307,35 @@ def _draw_explanation(
     )
 
 
+def _shrink_to_fit(text: Text, width: float, height: float, renderer) -> None:
+    """Reduce the font size of ``text`` until it fits ``width × height`` pixels."""
+    extent = text.get_window_extent(renderer)
+    scale = min(1.0, width / max(extent.width, 1.0), height / max(extent.height, 1.0))
+    if scale < 1.0:
+        text.set_fontsize(text.get_fontsize() * scale * 0.98)
+
+
+def _fit_texts(figure: Figure, explanation: Text, titles: list[Text]) -> None:
+    # Long labels, many runs or a small figure can make text overflow its panel.
+    renderer = figure.canvas.get_renderer()
+    box = explanation.axes.get_window_extent(renderer)
+    right_margin = figure.bbox.x1 - box.x0 - 0.01 * figure.bbox.width
+    _shrink_to_fit(explanation, right_margin, box.height * 1.1, renderer)
+    for title in titles:
+        # A title may reach into the gap before the next panel, not past it.
+        width = title.axes.get_window_extent(renderer).width * 1.25
+        _shrink_to_fit(title, width, figure.bbox.height, renderer)
+
+
 def build_figure(
     scenario: Scenario,
     results: list[RunResult],
     *,
     dpi: float = 100,
+    figsize: tuple[float, float] = FIGSIZE,
     theme: Theme = LIGHT,
     animated: bool = True,
+    arrows: bool = False,
 ) -> FigureParts:
     """Build the figure for ``results`` with its changing artists empty.
 
@@ -299,14 +348,19 @@ def build_figure(
     results : list of RunResult
         One result per run, in the order of ``scenario.runs``.
     dpi : float, default: 100
-        Dots per inch; the canvas is ``FIGSIZE × dpi`` pixels.
+        Dots per inch; the canvas is ``figsize × dpi`` pixels.
+    figsize : tuple of float, default: (16, 10)
+        Figure width and height, in inches.
     theme : Theme, default: LIGHT
         Colours of everything but the runs.
     animated : bool, default: True
         Mark the changing artists as animated, so that a full draw renders only
         the static background. Use False for a still image.
+    arrows : bool, default: False
+        Draw, at each run's current position, the plain gradient step −α·∇L and
+        the step the optimizer takes.
     """
-    figure = Figure(figsize=FIGSIZE, dpi=dpi, facecolor=theme.figure_face)
+    figure = Figure(figsize=figsize, dpi=dpi, facecolor=theme.figure_face)
     canvas = FigureCanvasAgg(figure)
     figure.suptitle(
         scenario.title, fontsize=16, fontweight="bold", color=theme.suptitle, y=0.95
@@ -327,13 +381,18 @@ def build_figure(
     for index, result in enumerate(results):
         ax = figure.add_subplot(top[0, index])
         runs.append(
-            _draw_trajectory_panel(ax, scenario, result, results, theme, surface)
+            _draw_trajectory_panel(
+                ax, scenario, result, results, theme, surface, arrows
+            )
         )
     loss_axes = figure.add_subplot(bottom[0, :2])
     loss_lines, loss_overlays, legend = _draw_loss_panel(
         loss_axes, scenario, results, theme
     )
-    _draw_explanation(figure.add_subplot(bottom[0, 2]), scenario, results, theme)
+    explanation = _draw_explanation(
+        figure.add_subplot(bottom[0, 2]), scenario, results, theme
+    )
+    _fit_texts(figure, explanation, [run.title for run in runs])
     counter = figure.text(
         0.97,
         0.95,
@@ -351,6 +410,20 @@ def build_figure(
     return parts
 
 
+def _show_arrows(arrows: list[FancyArrowPatch], result: RunResult, step: int) -> None:
+    gradient_arrow, step_arrow = arrows
+    if step >= result.last_drawn_step:
+        gradient_arrow.set_visible(False)
+        step_arrow.set_visible(False)
+        return
+    position = result.positions[step]
+    gradient_step = -result.learning_rate * result.gradients[step]
+    gradient_arrow.set_positions(tuple(position), tuple(position + gradient_step))
+    step_arrow.set_positions(tuple(position), tuple(result.positions[step + 1]))
+    gradient_arrow.set_visible(True)
+    step_arrow.set_visible(True)
+
+
 def show_step(parts: FigureParts, results: list[RunResult], step: int) -> list:
     """Update the changing artists to ``step`` and return them in drawing order.
 
@@ -364,6 +437,8 @@ def show_step(parts: FigureParts, results: list[RunResult], step: int) -> list:
         artists.path.set_data(positions[:, 0], positions[:, 1])
         artists.dots.set_data(positions[:, 0], positions[:, 1])
         artists.current.set_data(positions[-1:, 0], positions[-1:, 1])
+        if artists.arrows:
+            _show_arrows(artists.arrows, result, step)
 
         finite_last = min(step, _last_finite_step(result))
         loss_line.set_data(np.arange(finite_last + 1), result.losses[: finite_last + 1])

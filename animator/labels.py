@@ -53,12 +53,16 @@ def format_number(value: float) -> str:
 
 
 def run_name(spec: RunSpec) -> str:
-    """Return the run's label followed by its parameters, e.g. "Momentum β = 0.90"."""
-    parts = [
-        f"{_PARAMETER_SYMBOLS.get(key, key)} = {format_number(value)}"
-        for key, value in spec.params.items()
-        if key != "epsilon"
-    ]
+    """Return the run's label followed by its parameters, e.g. "Momentum β = 0.90".
+
+    A run with a learning rate of its own shows it first, e.g. "GD α = 0.5".
+    """
+    parts = []
+    if spec.learning_rate is not None:
+        parts.append(f"α = {format_number(spec.learning_rate)}")
+    for key, value in spec.params.items():
+        if key != "epsilon":
+            parts.append(f"{_PARAMETER_SYMBOLS.get(key, key)} = {format_number(value)}")
     if not parts:
         return spec.label
     return f"{spec.label} {', '.join(parts)}"
@@ -144,9 +148,15 @@ def _outcome(result: RunResult) -> str:
     return f"loss {result.final_loss:.3g} after {result.n_steps} steps"
 
 
-def explanation_text(scenario: Scenario, results: list[RunResult]) -> str:
-    """Compose the explanation panel: update rules, the intuition and the outcomes."""
-    lines = [f"Update rules (α = {format_number(scenario.learning_rate)})"]
+_MOMENTUM_FAMILY = ("momentum", "heavy_ball", "nesterov")
+
+
+def _update_rule_lines(scenario: Scenario) -> list[str]:
+    shared_rate = scenario.shared_learning_rate
+    if shared_rate is None:
+        lines = ["Update rules (α set per run)"]
+    else:
+        lines = [f"Update rules (α = {format_number(shared_rate)})"]
     seen = []
     for spec in scenario.runs:
         if spec.optimizer in seen:
@@ -156,23 +166,50 @@ def explanation_text(scenario: Scenario, results: list[RunResult]) -> str:
         name = f"{_OPTIMIZER_NAMES[spec.optimizer]}:"
         lines.append(f"  {name:<10}{rules[0]}")
         lines.extend(f"  {'':<10}{rule}" for rule in rules[1:])
+    return lines
 
-    slow, fast = ("θ₁", "θ₂") if scenario.quadratic.slow_axis == 0 else ("θ₂", "θ₁")
-    condition = f"{scenario.quadratic.condition_number:g}"
-    lines += [
-        "",
-        f"Why momentum helps (condition number {condition})",
-        "  v sums past gradients: the zigzag across the",
-        f"  valley ({fast}) cancels out, the steady pull",
-        f"  along it ({slow}) compounds.",
-        "",
-        "What happened here",
-    ]
+
+def _insight_lines(scenario: Scenario) -> list[str]:
+    quadratic = scenario.quadratic
+    slow, fast = ("θ₁", "θ₂") if quadratic.slow_axis == 0 else ("θ₂", "θ₁")
+    optimizers = {spec.optimizer for spec in scenario.runs}
+    lines = []
+    if optimizers & set(_MOMENTUM_FAMILY):
+        condition = f"{quadratic.condition_number:g}"
+        lines += [
+            "",
+            f"Why momentum helps (condition number {condition})",
+            "  v sums past gradients: the zigzag across the",
+            f"  valley ({fast}) cancels out, the steady pull",
+            f"  along it ({slow}) compounds.",
+        ]
+    if "adam" in optimizers:
+        lines += [
+            "",
+            "Why Adam differs",
+            "  Dividing by √ŝ gives each coordinate its own",
+            "  step size, so both move about α per step.",
+        ]
+    if scenario.shared_learning_rate is None or not lines:
+        # Plain GD on a quadratic is stable while α·λ < 2 for every Hessian
+        # eigenvalue λ = 2a, 2b.
+        largest_eigenvalue = 2.0 * max(quadratic.a, quadratic.b)
+        limit = format_number(2.0 / largest_eigenvalue)
+        lines += [
+            "",
+            "What α does",
+            f"  GD is stable only for α < 2/λmax = {limit};",
+            f"  above it the {fast} zigzag grows each step.",
+        ]
+    return lines
+
+
+def explanation_text(scenario: Scenario, results: list[RunResult]) -> str:
+    """Compose the explanation panel: update rules, the intuition and the outcomes."""
+    lines = _update_rule_lines(scenario) + _insight_lines(scenario)
+    lines += ["", "What happened here"]
     for result in results:
         lines.append(f"  {run_name(result.spec)}: {_outcome(result)}")
-    if any(
-        spec.optimizer in ("momentum", "heavy_ball", "nesterov")
-        for spec in scenario.runs
-    ):
+    if any(spec.optimizer in _MOMENTUM_FAMILY for spec in scenario.runs):
         lines.append("  β → 0 acts like GD; β → 1 overshoots and rings.")
     return "\n".join(lines)

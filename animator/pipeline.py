@@ -6,18 +6,19 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .animation import FrameSource, frame_steps
 from .encoding import FrameEncoder, GifOptions, gif_frame_rate, make_palette
-from .figure import build_figure, default_style, show_step
+from .figure import FIGSIZE, build_figure, default_style, show_step
 from .files import make_temporary_path
+from .gif_budget import GifBudgetError, next_gif_options
 from .scenario import Scenario
 from .simulation import RunResult, simulate
 from .theme import LIGHT, Theme
 
-__all__ = ["FORMATS", "RenderOptions", "render"]
+__all__ = ["FORMATS", "GifBudgetError", "RenderOptions", "RenderReport", "render"]
 
 _log = logging.getLogger(__name__)
 
@@ -40,16 +41,22 @@ class RenderOptions:
         Video frame rate, in frames per second.
     dpi : int
         Dots per inch of the video frames; 100 gives a 1600 × 1000 MP4.
+    figsize : tuple of float
+        Figure width and height, in inches.
     png_dpi : int
         Dots per inch of the still PNG.
     gif_width : int
         GIF width in pixels.
+    gif_max_kb : int or None
+        Largest GIF size allowed, in KiB; None for no limit.
     n_frames : int or None
         Frames before the hold; None draws one frame per step.
     hold_seconds : float
         How long the last frame stays on screen at the end, in seconds.
     theme : Theme
         Figure colours.
+    arrows : bool
+        Draw the gradient step and the optimizer's step at each current position.
     basename : str
         File name without extension.
     """
@@ -58,23 +65,51 @@ class RenderOptions:
     out_dir: Path = Path("outputs")
     fps: float = 30.0
     dpi: int = 100
+    figsize: tuple[float, float] = FIGSIZE
     png_dpi: int = 150
     gif_width: int = 800
+    gif_max_kb: int | None = None
     n_frames: int | None = None
     hold_seconds: float = 1.0
     theme: Theme = LIGHT
+    arrows: bool = False
     basename: str = "momentum_explainer"
 
     def path(self, fmt: str) -> Path:
         """Return the output path for the format ``fmt``."""
         return self.out_dir / f"{self.basename}.{fmt}"
 
+    def figure_options(self, dpi: int) -> dict:
+        """Return the ``build_figure`` keyword arguments at ``dpi``."""
+        return {
+            "dpi": dpi,
+            "figsize": self.figsize,
+            "theme": self.theme,
+            "arrows": self.arrows,
+        }
+
+
+@dataclass
+class RenderReport:
+    """What a render wrote.
+
+    Attributes
+    ----------
+    written : list of Path
+        Files written, in the order they were completed.
+    notes : list of str
+        Adjustments a reader should know of, such as a GIF reduced to its budget.
+    """
+
+    written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
 
 def _render_png(
     scenario: Scenario, results: list[RunResult], options: RenderOptions
 ) -> Path:
     parts = build_figure(
-        scenario, results, dpi=options.png_dpi, theme=options.theme, animated=False
+        scenario, results, animated=False, **options.figure_options(options.png_dpi)
     )
     show_step(parts, results, scenario.n_steps)
     final = options.path("png")
@@ -89,49 +124,119 @@ def _render_png(
     return final
 
 
+class _VideoPass:
+    """One pass over the frames, feeding one ffmpeg process."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        results: list[RunResult],
+        options: RenderOptions,
+        progress: Progress | None,
+    ) -> None:
+        n_hold = round(options.hold_seconds * options.fps)
+        self.steps = frame_steps(scenario.n_steps, options.n_frames, n_hold)
+        self.scenario = scenario
+        self.results = results
+        self.options = options
+        self.progress = progress
+
+    def run(
+        self, *, mp4_path: Path | None, gif_path: Path | None, gif: GifOptions | None
+    ) -> None:
+        """Draw every frame and encode to the given paths."""
+        options = self.options
+        source = FrameSource(
+            self.scenario,
+            self.results,
+            self.steps,
+            fps=options.fps,
+            **options.figure_options(options.dpi),
+        )
+        _log.info("drawing %d frames of %dx%d px", len(self.steps), *source.size)
+        with tempfile.TemporaryDirectory(prefix="momentum-") as scratch:
+            palette = None
+            if gif is not None:
+                palette = Path(scratch) / "palette.png"
+                # Copies, because the canvas buffer changes with the next frame.
+                samples = [bytes(source.draw_step(s)) for s in (0, self.steps[-1])]
+                make_palette(samples, source.size, gif, palette)
+            encoder = FrameEncoder(
+                source.size,
+                options.fps,
+                mp4_path=mp4_path,
+                gif_path=gif_path,
+                gif=gif,
+                palette_path=palette,
+            )
+            with encoder:
+                for index, frame in enumerate(source.frames()):
+                    encoder.write(frame)
+                    if self.progress is not None:
+                        self.progress(index + 1, len(self.steps))
+
+
+def _describe_reduction(first: GifOptions, last: GifOptions, budget_kb: int) -> str:
+    changes = []
+    if last.fps != first.fps:
+        changes.append(f"frame rate {first.fps:g} → {last.fps:g} fps")
+    if last.width != first.width:
+        changes.append(f"width {first.width} → {last.width} px")
+    if last.n_colors != first.n_colors:
+        changes.append(f"colours {first.n_colors} → {last.n_colors}")
+    return f"GIF reduced to fit {budget_kb} KB: {', '.join(changes)}"
+
+
 def _render_video(
     scenario: Scenario,
     results: list[RunResult],
     options: RenderOptions,
     progress: Progress | None,
-) -> list[Path]:
-    n_hold = round(options.hold_seconds * options.fps)
-    steps = frame_steps(scenario.n_steps, options.n_frames, n_hold)
-    source = FrameSource(
-        scenario, results, steps, fps=options.fps, dpi=options.dpi, theme=options.theme
-    )
-    want_gif = "gif" in options.formats
-    want_mp4 = "mp4" in options.formats
-    _log.info("drawing %d frames of %dx%d px", len(steps), *source.size)
+    report: RenderReport,
+) -> None:
+    video_pass = _VideoPass(scenario, results, options, progress)
+    mp4_path = options.path("mp4") if "mp4" in options.formats else None
+    if "gif" not in options.formats:
+        video_pass.run(mp4_path=mp4_path, gif_path=None, gif=None)
+        report.written.append(mp4_path)
+        return
 
-    with tempfile.TemporaryDirectory(prefix="momentum-") as scratch:
-        gif = None
-        palette = None
-        if want_gif:
-            gif = GifOptions(width=options.gif_width, fps=gif_frame_rate(options.fps))
-            palette = Path(scratch) / "palette.png"
-            samples = [bytes(source.draw_step(step)) for step in (steps[0], steps[-1])]
-            make_palette(samples, source.size, gif, palette)
+    first = GifOptions(width=options.gif_width, fps=gif_frame_rate(options.fps))
+    final_gif = options.path("gif")
+    if options.gif_max_kb is None:
+        video_pass.run(mp4_path=mp4_path, gif_path=final_gif, gif=first)
+        report.written.extend(path for path in (mp4_path, final_gif) if path)
+        return
 
-        encoder = FrameEncoder(
-            source.size,
-            options.fps,
-            mp4_path=options.path("mp4") if want_mp4 else None,
-            gif_path=options.path("gif") if want_gif else None,
-            gif=gif,
-            palette_path=palette,
-        )
-        with encoder:
-            for index, frame in enumerate(source.frames()):
-                encoder.write(frame)
-                if progress is not None:
-                    progress(index + 1, len(steps))
-        return encoder.written
+    # With a budget, each GIF attempt goes to a hidden file in the output folder,
+    # and only the one that fits is renamed into place.
+    candidate = make_temporary_path(final_gif)
+    try:
+        gif = first
+        video_pass.run(mp4_path=mp4_path, gif_path=candidate, gif=gif)
+        if mp4_path is not None:
+            report.written.append(mp4_path)
+        budget = options.gif_max_kb * 1024
+        while (size := candidate.stat().st_size) > budget:
+            gif = next_gif_options(gif, size, budget)
+            _log.info(
+                "GIF is %d KB, over %d KB; trying %s",
+                size // 1024,
+                options.gif_max_kb,
+                gif,
+            )
+            video_pass.run(mp4_path=None, gif_path=candidate, gif=gif)
+        os.replace(candidate, final_gif)
+    finally:
+        candidate.unlink(missing_ok=True)
+    report.written.append(final_gif)
+    if gif != first:
+        report.notes.append(_describe_reduction(first, gif, options.gif_max_kb))
 
 
 def render(
     scenario: Scenario, options: RenderOptions, progress: Progress | None = None
-) -> list[Path]:
+) -> RenderReport:
     """Simulate ``scenario`` and write the assets that ``options`` requests.
 
     Parameters
@@ -145,20 +250,22 @@ def render(
 
     Returns
     -------
-    list of Path
-        The files written, PNG first.
+    RenderReport
+        The files written, PNG first, and any adjustment made.
 
     Raises
     ------
     EncoderError
         If ffmpeg fails. Files that were already complete at their final paths
         stay; no partial file is left.
+    GifBudgetError
+        If the GIF cannot fit ``options.gif_max_kb`` at the smallest settings.
     """
     results = simulate(scenario)
-    written = []
+    report = RenderReport()
     with default_style():
         if "png" in options.formats:
-            written.append(_render_png(scenario, results, options))
+            report.written.append(_render_png(scenario, results, options))
         if "mp4" in options.formats or "gif" in options.formats:
-            written.extend(_render_video(scenario, results, options, progress))
-    return written
+            _render_video(scenario, results, options, progress, report)
+    return report

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 __all__ = ["Quadratic", "RunSpec", "Scenario", "default_scenario"]
 
+# The figure has room for this many trajectory panels side by side.
+MAX_RUNS = 4
+
 
 @dataclass(frozen=True)
 class Quadratic:
@@ -53,12 +56,15 @@ class RunSpec:
         Matplotlib colour of the path and the loss curve.
     params : dict
         Optimizer parameters other than the learning rate, such as ``{"beta": 0.9}``.
+    learning_rate : float or None
+        Step size α of this run; None uses the scenario's.
     """
 
     optimizer: str
     label: str
     color: str
     params: dict = field(default_factory=dict)
+    learning_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,18 @@ class Scenario:
     y_range: tuple[float, float] = (-2.2, 2.2)
     contour_levels: tuple[float, float, int] = (0.005, 3.5, 28)
     title: str = "Momentum in Gradient Descent"
+
+    def learning_rate_of(self, spec: RunSpec) -> float:
+        """Return the step size of the run ``spec``: its own, or the scenario's."""
+        if spec.learning_rate is None:
+            return self.learning_rate
+        return spec.learning_rate
+
+    @property
+    def shared_learning_rate(self) -> float | None:
+        """Return the one step size every run uses, or None if the runs differ."""
+        rates = {self.learning_rate_of(spec) for spec in self.runs}
+        return rates.pop() if len(rates) == 1 else None
 
 
 def default_scenario() -> Scenario:

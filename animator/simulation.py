@@ -31,6 +31,10 @@ class RunResult:
         that overflowed are NaN.
     losses : ndarray, shape (n_steps + 1,)
         Loss at each position (inf or NaN once the run has overflowed).
+    gradients : ndarray, shape (n_steps + 1, 2)
+        Gradient of the loss at each position.
+    learning_rate : float
+        Step size α the run used.
     converged_step : int or None
         First step whose loss is below the threshold, or None.
     diverged_step : int or None
@@ -42,6 +46,8 @@ class RunResult:
     spec: RunSpec
     positions: NDArray[np.float64]
     losses: NDArray[np.float64]
+    gradients: NDArray[np.float64]
+    learning_rate: float
     converged_step: int | None
     diverged_step: int | None
 
@@ -92,8 +98,9 @@ def simulate_run(scenario: Scenario, spec: RunSpec) -> RunResult:
         If the optimizer name or one of its parameters is unknown.
     """
     quadratic = scenario.quadratic
+    learning_rate = scenario.learning_rate_of(spec)
     step = make_optimizer(
-        spec.optimizer, quadratic.gradient, scenario.learning_rate, spec.params
+        spec.optimizer, quadratic.gradient, learning_rate, spec.params
     )
 
     positions = np.full((scenario.n_steps + 1, 2), np.nan)
@@ -106,13 +113,16 @@ def simulate_run(scenario: Scenario, spec: RunSpec) -> RunResult:
             if not np.all(np.isfinite(theta)):
                 break
         losses = quadratic.loss(positions[:, 0], positions[:, 1])
+        gradients = quadratic.gradient(positions)
 
     below = np.flatnonzero(losses < scenario.threshold)
     converged_step = int(below[0]) if len(below) else None
     diverged_step = _find_divergence(positions, losses, scenario)
     if diverged_step is not None and converged_step is not None:
         converged_step = None if converged_step > diverged_step else converged_step
-    return RunResult(spec, positions, losses, converged_step, diverged_step)
+    return RunResult(
+        spec, positions, losses, gradients, learning_rate, converged_step, diverged_step
+    )
 
 
 def simulate(scenario: Scenario) -> list[RunResult]:

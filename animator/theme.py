@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LIGHT", "THEMES", "Theme"]
+from matplotlib.colors import to_rgb
+
+__all__ = ["DARK", "LIGHT", "THEMES", "Theme"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Theme:
         Start marker, current or end position marker and the minimum's plus sign.
     threshold : str
         Dashed line of the convergence threshold.
+    gradient_arrow : str
+        Arrow of the plain gradient step −α·∇L.
+    run_lightening : float
+        Share of white mixed into each run colour, 0 for the colours as given.
     """
 
     name: str
@@ -42,6 +48,18 @@ class Theme:
     end: str
     minimum: str
     threshold: str
+    gradient_arrow: str
+    run_lightening: float = 0.0
+
+    def run_color(self, color: str) -> tuple[float, float, float]:
+        """Return the RGB colour to draw a run given in ``color`` with."""
+        red, green, blue = to_rgb(color)
+        mix = self.run_lightening
+        return (
+            red + (1 - red) * mix,
+            green + (1 - green) * mix,
+            blue + (1 - blue) * mix,
+        )
 
 
 LIGHT = Theme(
@@ -59,6 +77,28 @@ LIGHT = Theme(
     end="#2A9D5C",
     minimum="#2A9D5C",
     threshold="#999999",
+    gradient_arrow="#555555",
 )
 
-THEMES = {"light": LIGHT}
+# Run colours of the light theme are mid-tones; mixing in a quarter of white
+# keeps their hue and lifts their contrast against the dark panels.
+DARK = Theme(
+    name="dark",
+    figure_face="#16181D",
+    panel_face="#1F232A",
+    spine="#3C424D",
+    tick="#9AA1AC",
+    label="#AEB4BE",
+    suptitle="#F2F2F2",
+    title="#E8E8E8",
+    text="#D4D8DE",
+    contour="#474E5B",
+    start="#C9CDD3",
+    end="#3DDC84",
+    minimum="#3DDC84",
+    threshold="#8C939E",
+    gradient_arrow="#C9CDD3",
+    run_lightening=0.25,
+)
+
+THEMES = {"light": LIGHT, "dark": DARK}

@@ -43,7 +43,7 @@ def small_options(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_render(small_scenario, small_options):
     """Render MP4, GIF and PNG once; return the written paths by format."""
-    written = render(small_scenario, small_options)
+    written = render(small_scenario, small_options).written
     return {path.suffix.lstrip("."): path for path in written}
 
 
@@ -59,7 +59,7 @@ def medium_render(tmp_path_factory):
         gif_width=MEDIUM_GIF_WIDTH,
         n_frames=4,
     )
-    written = render(default_scenario(), options)
+    written = render(default_scenario(), options).written
     return {path.suffix.lstrip("."): path for path in written}
 
 

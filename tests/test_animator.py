@@ -25,8 +25,9 @@ def results(scenario):
 
 def test_exports_match_all():
     public = {name for name in dir(animator) if not name.startswith("_")}
-    modules = {"animation", "cli", "encoding", "figure", "files", "labels"}
-    modules |= {"optimizers", "pipeline", "scenario", "simulation", "theme"}
+    modules = {"animation", "cli", "encoding", "figure", "files", "gif_budget"}
+    modules |= {"labels", "optimizers", "pipeline", "scenario", "scenario_file"}
+    modules |= {"simulation", "theme"}
     assert public - modules == set(animator.__all__)
 
 

@@ -101,7 +101,7 @@ def test_mp4_odd_dpi_gives_even_size(tmp_path, small_scenario):
     from animator.pipeline import RenderOptions, render
 
     options = RenderOptions(formats=("mp4",), out_dir=tmp_path, fps=5, dpi=13)
-    (path,) = render(small_scenario, options)
+    (path,) = render(small_scenario, options).written
     width, height = probe_video(path)["size"]
     assert width % 2 == 0
     assert height % 2 == 0

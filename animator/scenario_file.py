@@ -1,0 +1,306 @@
+"""Read and validate a scenario from a TOML file.
+
+A scenario file is data: it is parsed with ``tomllib`` and checked key by key,
+never executed. Every error names the file, the key, the value and what is
+expected, in one line.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from matplotlib.colors import is_color_like
+
+from .optimizers import OPTIMIZERS, PARAMETERS
+from .scenario import MAX_RUNS, Quadratic, RunSpec, Scenario
+
+__all__ = ["MAX_STEPS", "ScenarioError", "load_scenario", "parse_scenario"]
+
+MAX_STEPS = 100_000
+MAX_LABEL_LENGTH = 40
+MAX_CONTOUR_LEVELS = 100
+# Largest magnitude accepted for coordinates, coefficients and rates. Larger
+# values overflow float64 after a few steps instead of showing anything.
+MAX_MAGNITUDE = 1e6
+
+_TOP_KEYS = {
+    "title",
+    "learning_rate",
+    "steps",
+    "threshold",
+    "start",
+    "loss",
+    "plot",
+    "runs",
+}
+_REQUIRED_TOP_KEYS = ("learning_rate", "steps", "start", "loss", "runs")
+_LOSS_KEYS = {"a", "b"}
+_PLOT_KEYS = {"x_range", "y_range", "contour_levels"}
+_LEVEL_KEYS = {"lowest", "highest", "count"}
+_RUN_KEYS = {"optimizer", "label", "color", "learning_rate"}
+# Parameters that are averaging factors must lie in [0, 1).
+_FACTOR_PARAMETERS = {"beta", "beta1", "beta2"}
+
+
+class ScenarioError(ValueError):
+    """A scenario file is missing, unreadable or has an invalid value."""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return repr(value)
+
+
+class _Checker:
+    """Validate values of one file, naming the file and the key in each error."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, value: Any, expected: str) -> ScenarioError:
+        return ScenarioError(
+            f"{self.source}: invalid {key} = {_describe(value)}: expected {expected}"
+        )
+
+    def table(self, data: dict, key: str, allowed: set[str], required=()) -> dict:
+        value = data.get(key) if key else data
+        where = f"{key}." if key else ""
+        if not isinstance(value, dict):
+            raise self.fail(key, value, "a table")
+        for name in value:
+            if name not in allowed:
+                raise ScenarioError(
+                    f"{self.source}: unknown key {where}{name}: "
+                    f"expected one of {', '.join(sorted(allowed))}"
+                )
+        for name in required:
+            if name not in value:
+                raise ScenarioError(f"{self.source}: missing key {where}{name}")
+        return value
+
+    def number(
+        self,
+        key: str,
+        value: Any,
+        *,
+        low: float = -MAX_MAGNITUDE,
+        high: float = MAX_MAGNITUDE,
+        low_open: bool = False,
+        high_open: bool = False,
+    ) -> float:
+        left = "above" if low_open else "from"
+        right = "below" if high_open else "to"
+        expected = f"a finite number {left} {low:g} {right} {high:g}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(key, value, expected)
+        number = float(value)
+        if not math.isfinite(number):
+            raise self.fail(key, value, expected)
+        too_low = number <= low if low_open else number < low
+        too_high = number >= high if high_open else number > high
+        if too_low or too_high:
+            raise self.fail(key, value, expected)
+        return number
+
+    def integer(self, key: str, value: Any, low: int, high: int) -> int:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not low <= value <= high
+        ):
+            raise self.fail(key, value, f"a whole number from {low} to {high}")
+        return value
+
+    def text(self, key: str, value: Any, max_length: int) -> str:
+        if (
+            not isinstance(value, str)
+            or not value.strip()
+            or len(value) > max_length
+            or not value.isprintable()
+        ):
+            raise self.fail(
+                key,
+                value,
+                f"a non-empty single-line string of at most {max_length} characters",
+            )
+        return value
+
+    def pair(
+        self, key: str, value: Any, *, increasing: bool = False
+    ) -> tuple[float, float]:
+        expected = "a list of two finite numbers" + (
+            ", the first smaller" if increasing else ""
+        )
+        if not isinstance(value, list) or len(value) != 2:
+            raise self.fail(key, value, expected)
+        first, second = (
+            self.number(f"{key}[{i}]", item) for i, item in enumerate(value)
+        )
+        if increasing and not first < second:
+            raise self.fail(key, value, expected)
+        return first, second
+
+
+def _parse_run(check: _Checker, index: int, data: Any) -> RunSpec:
+    key = f"runs[{index}]"
+    if not isinstance(data, dict):
+        raise check.fail(key, data, "a table with optimizer, label and color")
+    optimizer = data.get("optimizer")
+    if optimizer not in OPTIMIZERS:
+        raise check.fail(
+            f"{key}.optimizer", optimizer, f"one of {', '.join(OPTIMIZERS)}"
+        )
+    allowed = _RUN_KEYS | set(PARAMETERS[optimizer])
+    check.table({key: data}, key, allowed, required=("optimizer", "label", "color"))
+
+    label = check.text(f"{key}.label", data["label"], MAX_LABEL_LENGTH)
+    color = data["color"]
+    if not isinstance(color, str) or not is_color_like(color):
+        raise check.fail(
+            f"{key}.color", color, 'a colour such as "#3A7CA5" or "tab:blue"'
+        )
+
+    learning_rate = None
+    if "learning_rate" in data:
+        learning_rate = check.number(
+            f"{key}.learning_rate", data["learning_rate"], low=0, low_open=True
+        )
+
+    params = {}
+    for name in PARAMETERS[optimizer]:
+        if name not in data:
+            continue
+        if name in _FACTOR_PARAMETERS:
+            params[name] = check.number(
+                f"{key}.{name}", data[name], low=0, high=1, high_open=True
+            )
+        else:
+            params[name] = check.number(
+                f"{key}.{name}", data[name], low=0, low_open=True
+            )
+    return RunSpec(optimizer, label, color, params, learning_rate)
+
+
+def _default_range(start: float) -> tuple[float, float]:
+    half = max(1.25 * abs(start), 1.0)
+    return -half, half
+
+
+def _parse_plot(
+    check: _Checker, data: dict, quadratic: Quadratic, start: tuple[float, float]
+) -> dict:
+    plot = check.table(data, "plot", _PLOT_KEYS) if "plot" in data else {}
+    x_range = (
+        check.pair("plot.x_range", plot["x_range"], increasing=True)
+        if "x_range" in plot
+        else _default_range(start[0])
+    )
+    y_range = (
+        check.pair("plot.y_range", plot["y_range"], increasing=True)
+        if "y_range" in plot
+        else _default_range(start[1])
+    )
+    if "contour_levels" in plot:
+        levels = check.table(
+            plot, "contour_levels", _LEVEL_KEYS, required=tuple(sorted(_LEVEL_KEYS))
+        )
+        lowest = check.number(
+            "plot.contour_levels.lowest", levels["lowest"], low=0, low_open=True
+        )
+        highest = check.number(
+            "plot.contour_levels.highest", levels["highest"], low=lowest, low_open=True
+        )
+        count = check.integer(
+            "plot.contour_levels.count", levels["count"], 2, MAX_CONTOUR_LEVELS
+        )
+    else:
+        # The largest ellipse inside the plot, and levels down to 1/700 of it, the
+        # spread of the default scenario's levels.
+        highest = min(
+            quadratic.a * max(map(abs, x_range)) ** 2,
+            quadratic.b * max(map(abs, y_range)) ** 2,
+        )
+        lowest, count = highest / 700.0, 28
+    return {
+        "x_range": x_range,
+        "y_range": y_range,
+        "contour_levels": (lowest, highest, count),
+    }
+
+
+def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
+    """Validate the parsed TOML ``data`` and build a Scenario.
+
+    Raises
+    ------
+    ScenarioError
+        On an unknown or missing key, a wrong type, or a value out of range; the
+        message names ``source``, the key, the value and what is expected.
+    """
+    check = _Checker(source)
+    check.table(data, "", _TOP_KEYS, required=_REQUIRED_TOP_KEYS)
+
+    loss = check.table(data, "loss", _LOSS_KEYS, required=("a", "b"))
+    quadratic = Quadratic(
+        a=check.number("loss.a", loss["a"], low=0, low_open=True),
+        b=check.number("loss.b", loss["b"], low=0, low_open=True),
+    )
+    start = check.pair("start", data["start"])
+    learning_rate = check.number(
+        "learning_rate", data["learning_rate"], low=0, low_open=True
+    )
+    n_steps = check.integer("steps", data["steps"], 1, MAX_STEPS)
+    threshold = check.number(
+        "threshold", data.get("threshold", 1e-3), low=0, low_open=True
+    )
+    title = check.text("title", data.get("title", Scenario.title), 80)
+
+    runs = data["runs"]
+    if not isinstance(runs, list) or not 1 <= len(runs) <= MAX_RUNS:
+        raise check.fail("runs", runs, f"a list of 1 to {MAX_RUNS} [[runs]] tables")
+    specs = tuple(_parse_run(check, index, run) for index, run in enumerate(runs))
+
+    return Scenario(
+        quadratic=quadratic,
+        start=start,
+        learning_rate=learning_rate,
+        n_steps=n_steps,
+        threshold=threshold,
+        runs=specs,
+        title=title,
+        **_parse_plot(check, data, quadratic, start),
+    )
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read the scenario file at ``path``.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read, is not valid TOML, or fails validation.
+    """
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file {str(path)!r} not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(
+            f"scenario file {str(path)!r} is a folder; give a .toml file"
+        ) from None
+    except OSError as err:
+        raise ScenarioError(
+            f"cannot read scenario file {str(path)!r}: {err.strerror}"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+    return parse_scenario(data, str(path))
