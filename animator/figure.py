@@ -23,7 +23,14 @@ from .scenario import Scenario
 from .simulation import RunResult
 from .theme import LIGHT, Theme
 
-__all__ = ["FigureParts", "RunArtists", "build_figure", "default_style", "show_step"]
+__all__ = [
+    "FigureParts",
+    "RunArtists",
+    "arrow_positions",
+    "build_figure",
+    "default_style",
+    "show_step",
+]
 
 FIGSIZE = (16.0, 10.0)  # inches
 
@@ -33,6 +40,9 @@ _START_SIZE = np.sqrt(90)
 _END_SIZE = np.sqrt(120)
 _MINIMUM_SIZE = np.sqrt(200)
 _CONTOUR_GRID = 500
+_TITLE_FROM_TOP = 0.5  # inches
+_HEADER_HEIGHT = 1.2  # inches
+_FOOTER_HEIGHT = 0.8  # inches
 
 
 @contextlib.contextmanager
@@ -210,6 +220,8 @@ def _add_arrow(ax: Axes, color: str, linestyle: str) -> FancyArrowPatch:
         (0.0, 0.0),
         arrowstyle="-|>",
         mutation_scale=12,
+        shrinkA=0,
+        shrinkB=0,
         linewidth=1.6,
         linestyle=linestyle,
         color=color,
@@ -362,12 +374,22 @@ def build_figure(
     """
     figure = Figure(figsize=figsize, dpi=dpi, facecolor=theme.figure_face)
     canvas = FigureCanvasAgg(figure)
+    # Margins in inches, so that a 16:9 or square figure keeps the 16 × 10
+    # reference's room for the title (y = 0.95, top = 0.88, bottom = 0.08 there).
+    height = figsize[1]
+    title_y = 1.0 - _TITLE_FROM_TOP / height
     figure.suptitle(
-        scenario.title, fontsize=16, fontweight="bold", color=theme.suptitle, y=0.95
+        scenario.title, fontsize=16, fontweight="bold", color=theme.suptitle, y=title_y
     )
-
     outer = GridSpec(
-        2, 1, figure=figure, hspace=0.45, left=0.07, right=0.97, top=0.88, bottom=0.08
+        2,
+        1,
+        figure=figure,
+        hspace=0.45,
+        left=0.07,
+        right=0.97,
+        top=1.0 - _HEADER_HEIGHT / height,
+        bottom=_FOOTER_HEIGHT / height,
     )
     top = GridSpecFromSubplotSpec(1, len(results), subplot_spec=outer[0], wspace=0.38)
     bottom = GridSpecFromSubplotSpec(1, 3, subplot_spec=outer[1], wspace=0.38)
@@ -395,7 +417,7 @@ def build_figure(
     _fit_texts(figure, explanation, [run.title for run in runs])
     counter = figure.text(
         0.97,
-        0.95,
+        title_y,
         "",
         ha="right",
         va="center",
@@ -410,18 +432,32 @@ def build_figure(
     return parts
 
 
+def arrow_positions(
+    result: RunResult, step: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return the tail, the plain gradient step's tip and the actual step's tip.
+
+    The arrows start at the position after ``step`` steps. One ends where plain
+    gradient descent would go, θ − α·∇L(θ), the other where the run went next.
+    Returns None when the run has no next step to show.
+    """
+    if step >= result.last_drawn_step:
+        return None
+    tail = result.positions[step]
+    gradient_tip = tail - result.learning_rate * result.gradients[step]
+    return tail, gradient_tip, result.positions[step + 1]
+
+
 def _show_arrows(arrows: list[FancyArrowPatch], result: RunResult, step: int) -> None:
     gradient_arrow, step_arrow = arrows
-    if step >= result.last_drawn_step:
-        gradient_arrow.set_visible(False)
-        step_arrow.set_visible(False)
+    positions = arrow_positions(result, step)
+    for arrow in arrows:
+        arrow.set_visible(positions is not None)
+    if positions is None:
         return
-    position = result.positions[step]
-    gradient_step = -result.learning_rate * result.gradients[step]
-    gradient_arrow.set_positions(tuple(position), tuple(position + gradient_step))
-    step_arrow.set_positions(tuple(position), tuple(result.positions[step + 1]))
-    gradient_arrow.set_visible(True)
-    step_arrow.set_visible(True)
+    tail, gradient_tip, step_tip = positions
+    gradient_arrow.set_positions(tuple(tail), tuple(gradient_tip))
+    step_arrow.set_positions(tuple(tail), tuple(step_tip))
 
 
 def show_step(parts: FigureParts, results: list[RunResult], step: int) -> list:

@@ -1,9 +1,9 @@
 """Choose smaller GIF settings until the file fits a size budget.
 
 The settings give way in a fixed order: first the frame rate, then the width,
-then the number of colours. Each step jumps as far as the measured size says is
-needed, assuming size grows with the frame rate, the pixel count and, roughly,
-the bits per colour index.
+then the number of colours. Each step jumps as far as the measured size shows is
+needed. The estimate assumes that size grows with the frame rate and the pixel
+count; fewer colours save less and less.
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ def _insight_lines(scenario: Scenario) -> list[str]:
             "  Dividing by √ŝ gives each coordinate its own",
             "  step size, so both move about α per step.",
         ]
-    if scenario.shared_learning_rate is None or not lines:
+    if not lines:
         # Plain GD on a quadratic is stable while α·λ < 2 for every Hessian
         # eigenvalue λ = 2a, 2b.
         largest_eigenvalue = 2.0 * max(quadratic.a, quadratic.b)

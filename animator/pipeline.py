@@ -91,7 +91,7 @@ class RenderOptions:
 
 @dataclass
 class RenderReport:
-    """What a render wrote.
+    """Files a render wrote, and the adjustments it made.
 
     Attributes
     ----------

@@ -242,7 +242,7 @@ def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
     Raises
     ------
     ScenarioError
-        On an unknown or missing key, a wrong type, or a value out of range; the
+        On an unknown or missing key, a wrong type, or a value out of range. The
         message names ``source``, the key, the value and what is expected.
     """
     check = _Checker(source)

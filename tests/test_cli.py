@@ -172,3 +172,134 @@ def test_console_script_module_entry():
     )
     assert completed.returncode == 0
     assert "--format {mp4,gif,png,all}" in completed.stdout
+
+
+def _mp4_size(path):
+    from conftest import probe_video
+
+    return probe_video(path)["size"]
+
+
+@pytest.mark.parametrize(
+    ("preset", "size"), [("slides", (1920, 1080)), ("square", (1080, 1080))]
+)
+def test_video_preset_sizes(tmp_path, preset, size):
+    completed = run_render(
+        "--preset", preset, "--out", str(tmp_path), "--steps", "4", "--fps", "5"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == [str(tmp_path / "momentum_explainer.mp4")]
+    assert _mp4_size(tmp_path / "momentum_explainer.mp4") == size
+
+
+def test_blog_preset_gif(tmp_path):
+    from PIL import Image
+
+    completed = run_render("--preset", "blog", "--out", str(tmp_path), "--frames", "20")
+    assert completed.returncode == 0, completed.stderr
+    path = tmp_path / "momentum_explainer.gif"
+    assert completed.stdout.split() == [str(path)]
+    assert path.stat().st_size <= 1024 * 1024
+    with Image.open(path) as image:
+        assert image.size == (800, 500)
+        durations = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            durations.append(image.info["duration"])
+    # 15 fps: delays of 60 and 70 ms alternate, averaging 1000 / 15.
+    assert set(durations) <= {60, 70}
+    assert sum(durations) == pytest.approx(1000 * len(durations) / 15, abs=10)
+
+
+def test_preset_overridden_by_flag(tmp_path):
+    completed = run_render(
+        "--preset", "slides", "--dpi", "60", "--out", str(tmp_path), "--steps", "4"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert _mp4_size(tmp_path / "momentum_explainer.mp4") == (960, 540)
+
+
+def test_theme_both_writes_variants(tmp_path):
+    completed = run_render("--theme", "both", "--out", str(tmp_path), *SMALL)
+    assert completed.returncode == 0, completed.stderr
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == [
+        f"momentum_explainer.{theme}.{fmt}"
+        for theme in ("dark", "light")
+        for fmt in ("gif", "mp4", "png")
+    ]
+
+
+def test_dark_theme_background(tmp_path):
+    import imageio.v3 as iio
+
+    completed = run_render(
+        "--theme", "dark", "--format", "png", "--out", str(tmp_path), *SMALL
+    )
+    assert completed.returncode == 0, completed.stderr
+    still = iio.imread(tmp_path / "momentum_explainer.png")
+    assert tuple(still[1, 1, :3]) == (0x16, 0x18, 0x1D)
+
+
+BUDGET_RENDER = ["--format", "gif", "--dpi", "20", "--gif-width", "320"]
+BUDGET_RENDER += ["--steps", "120", "--fps", "25"]
+
+
+def test_gif_budget_reduces_and_reports(tmp_path):
+    completed = run_render(*BUDGET_RENDER, "--gif-max-kb", "30", "--out", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    path = tmp_path / "momentum_explainer.gif"
+    assert path.stat().st_size <= 30 * 1024
+    assert "GIF reduced to fit 30 KB: frame rate 25 →" in completed.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_gif_budget_unreachable_fails_cleanly(tmp_path):
+    old = tmp_path / "momentum_explainer.gif"
+    old.write_bytes(b"previous gif")
+    completed = run_render(*BUDGET_RENDER, "--gif-max-kb", "10", "--out", str(tmp_path))
+    assert completed.returncode == 1
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert "still over 10 KB" in lines[0]
+    assert old.read_bytes() == b"previous gif"
+    assert [p.name for p in tmp_path.iterdir()] == [old.name]
+
+
+def test_scenario_option_renders(tmp_path):
+    scenario = ROOT / "scenarios" / "learning_rate_sweep.toml"
+    completed = run_render(
+        "--scenario", str(scenario), "--format", "png", "--out", str(tmp_path), *SMALL
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("steps = [1,\n", "invalid TOML"),
+        ("learning_rate = 0.1\nsteps = 10\nstart = [0, 1]\n", "missing key loss"),
+    ],
+)
+def test_bad_scenario_one_line_exit_2(tmp_path, content, fragment):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    out = tmp_path / "out"
+    completed = run_render("--scenario", str(path), "--out", str(out), *SMALL)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert fragment in lines[0]
+    assert list(out.iterdir()) == []
+
+
+def test_missing_scenario_file(tmp_path):
+    completed = run_render("--scenario", str(tmp_path / "nope.toml"), *SMALL)
+    assert completed.returncode == 2
+    assert "not found" in completed.stderr
+
+
+def test_unknown_preset(tmp_path):
+    completed = run_render("--preset", "poster", "--out", str(tmp_path))
+    assert completed.returncode == 2
+    assert "invalid choice: 'poster'" in completed.stderr

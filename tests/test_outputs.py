@@ -202,3 +202,26 @@ def test_gif_keeps_run_colours(medium_render):
         distance = np.abs(last - _rgb(spec.color)).max(axis=1)
         assert distance.min() <= 12, spec.label
         assert np.count_nonzero(distance <= 24) >= 20, spec.label
+
+
+def test_gif_budget_lowers_frame_rate_first():
+    from animator.encoding import GifOptions
+    from animator.gif_budget import next_gif_options
+
+    current = GifOptions(width=800, fps=25.0)
+    # Half the budget: 25 fps × 0.5 × 0.9 margin = 11.25, so 10 fps fits.
+    assert next_gif_options(current, 2000, 1000) == GifOptions(800, 10.0)
+
+
+def test_gif_budget_then_width_then_colours():
+    from animator.encoding import GifOptions
+    from animator.gif_budget import GifBudgetError, next_gif_options
+
+    slowest = GifOptions(width=800, fps=5.0)
+    narrower = next_gif_options(slowest, 4000, 1000)
+    assert narrower.fps == 5.0
+    assert narrower.width == 378
+    narrowest = next_gif_options(GifOptions(width=320, fps=5.0), 4000, 1000)
+    assert narrowest == GifOptions(width=320, fps=5.0, n_colors=128)
+    with pytest.raises(GifBudgetError, match="still over 1 KB"):
+        next_gif_options(GifOptions(width=320, fps=5.0, n_colors=16), 4000, 1000)
