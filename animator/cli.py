@@ -310,6 +310,12 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(name)s: %(message)s",
     )
+    # Valid input is checked so that numpy and matplotlib have nothing to warn
+    # about; any warning left over is logged for --verbose instead of printed.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(
+        logging.INFO if args.verbose else logging.ERROR
+    )
     signal.signal(signal.SIGTERM, _raise_terminated)
 
     try:
@@ -326,6 +332,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     except Terminated:
         print(f"{parser.prog}: terminated; no partial file was left", file=sys.stderr)
         return EXIT_SIGTERM
+    finally:
+        logging.captureWarnings(False)
 
 
 def console_main() -> None:

@@ -36,6 +36,8 @@ MAX_GIF_FPS = 25.0
 
 # Lines of ffmpeg's error output quoted in an EncoderError.
 _STDERR_TAIL = 5
+# Seconds to wait for an ffmpeg that stopped reading to exit before killing it.
+_EXIT_TIMEOUT = 10
 
 
 class EncoderError(RuntimeError):
@@ -322,7 +324,10 @@ class FrameEncoder:
         try:
             self._process.stdin.write(frame)
         except (BrokenPipeError, OSError) as err:
-            self._process.wait()
+            try:
+                self._process.wait(timeout=_EXIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass
             detail = _stderr_tail(self._stderr_path) or str(err)
             self.abort()
             raise EncoderError(f"ffmpeg stopped reading frames: {detail}") from err
@@ -341,17 +346,17 @@ class FrameEncoder:
         EncoderError
             If ffmpeg exits with an error; no final file is touched then.
         """
+        # abort() runs on every path out, including KeyboardInterrupt while
+        # waiting, so no temporary file or ffmpeg process outlives this call.
         try:
-            self._process.stdin.close()
-        except BrokenPipeError:
-            pass
-        returncode = self._process.wait()
-        if returncode != 0:
-            detail = _stderr_tail(self._stderr_path) or "no error output"
-            self.abort()
-            raise EncoderError(f"ffmpeg exited with status {returncode}: {detail}")
-
-        try:
+            try:
+                self._process.stdin.close()
+            except BrokenPipeError:
+                pass
+            returncode = self._process.wait()
+            if returncode != 0:
+                detail = _stderr_tail(self._stderr_path) or "no error output"
+                raise EncoderError(f"ffmpeg exited with status {returncode}: {detail}")
             for temporary, final in self._targets:
                 os.replace(temporary, final)
                 self.written.append(final)

@@ -7,12 +7,15 @@ expected, in one line.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from matplotlib import font_manager
 from matplotlib.colors import is_color_like
+from matplotlib.ft2font import FT2Font
 
 from .optimizers import OPTIMIZERS, PARAMETERS
 from .scenario import MAX_RUNS, Quadratic, RunSpec, Scenario
@@ -43,6 +46,29 @@ _LEVEL_KEYS = {"lowest", "highest", "count"}
 _RUN_KEYS = {"optimizer", "label", "color", "learning_rate"}
 # Parameters that are averaging factors must lie in [0, 1).
 _FACTOR_PARAMETERS = {"beta", "beta1", "beta2"}
+
+
+@functools.cache
+def _font_charmaps() -> tuple[frozenset[int], ...]:
+    # Titles and legends use DejaVu Sans and the explanation panel DejaVu Sans
+    # Mono, matplotlib's bundled defaults; a label appears in both.
+    charmaps = []
+    for family in ("DejaVu Sans", "DejaVu Sans Mono"):
+        path = font_manager.findfont(
+            font_manager.FontProperties(family=family), fallback_to_default=False
+        )
+        charmaps.append(frozenset(FT2Font(path).get_charmap()))
+    return tuple(charmaps)
+
+
+def _missing_glyphs(text: str) -> str:
+    """Return the characters of ``text`` that a figure font cannot draw."""
+    missing = []
+    for character in text:
+        if any(ord(character) not in charmap for charmap in _font_charmaps()):
+            if character not in missing:
+                missing.append(character)
+    return "".join(missing)
 
 
 class ScenarioError(ValueError):
@@ -130,6 +156,14 @@ class _Checker:
                 key,
                 value,
                 f"a non-empty single-line string of at most {max_length} characters",
+            )
+        missing = _missing_glyphs(value)
+        if missing:
+            raise self.fail(
+                key,
+                value,
+                f"characters the figure's fonts can draw; {missing!r} has no glyph "
+                "in DejaVu Sans or DejaVu Sans Mono",
             )
         return value
 

@@ -6,6 +6,13 @@ import imageio.v3 as iio
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from PIL import Image
+
+from animator.encoding import MAX_GIF_FPS
+from animator.figure import build_figure, default_style
+from animator.scenario import default_scenario
+from animator.simulation import simulate
+
 from conftest import (
     MEDIUM_DPI,
     SMALL_DPI,
@@ -15,12 +22,6 @@ from conftest import (
     SMALL_STEPS,
     probe_video,
 )
-from PIL import Image
-
-from animator.encoding import MAX_GIF_FPS
-from animator.figure import build_figure, default_style
-from animator.scenario import default_scenario
-from animator.simulation import simulate
 
 # One frame per step, plus one second holding the last frame.
 EXPECTED_FRAMES = SMALL_STEPS + 1 + round(SMALL_FPS)
