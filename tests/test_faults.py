@@ -119,6 +119,26 @@ def test_full_disk_on_rename_keeps_old_asset(tmp_path, monkeypatch, fmt):
     assert [path.name for path in tmp_path.iterdir()] == [old.name]
 
 
+def test_read_only_out_folder_rejected(tmp_path, monkeypatch):
+    # Root may write anywhere, so the check is driven through os.access, which
+    # is what decides for an ordinary user.
+    real_access = os.access
+
+    def read_only(path, mode, **kwargs):
+        if Path(path) == tmp_path and mode & os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", read_only)
+    status, _, stderr = _run_main(["--out", str(tmp_path), *TINY])
+    assert status == 2
+    assert stderr.strip() == (
+        f"render.py: error: invalid --out {str(tmp_path)!r}: the folder is not "
+        "writable; give a writable folder"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_user_matplotlib_settings_ignored(tmp_path):
     rc_file = tmp_path / "matplotlibrc"
     rc_file.write_text(
