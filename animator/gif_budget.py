@@ -59,6 +59,10 @@ def next_gif_options(current: GifOptions, size: int, budget: int) -> GifOptions:
         width = int(current.width * math.sqrt(ratio)) // 2 * 2
         return replace(current, width=max(MIN_GIF_WIDTH, min(width, current.width - 2)))
     if current.n_colors > MIN_GIF_COLORS:
+        # LZW codes shrink with log2 of the palette size, so halving the colours
+        # saves at most one bit in eight; a larger gap goes straight to the minimum.
+        if ratio < 0.5:
+            return replace(current, n_colors=MIN_GIF_COLORS)
         return replace(current, n_colors=max(MIN_GIF_COLORS, current.n_colors // 2))
     raise GifBudgetError(
         f"the GIF is {math.ceil(size / 1024)} KB at {current.fps:g} fps, "

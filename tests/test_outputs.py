@@ -222,7 +222,10 @@ def test_gif_budget_then_width_then_colours():
     narrower = next_gif_options(slowest, 4000, 1000)
     assert narrower.fps == 5.0
     assert narrower.width == 378
-    narrowest = next_gif_options(GifOptions(width=320, fps=5.0), 4000, 1000)
-    assert narrowest == GifOptions(width=320, fps=5.0, n_colors=128)
+    narrowest = GifOptions(width=320, fps=5.0)
+    halved = next_gif_options(narrowest, 1500, 1000)
+    assert halved == GifOptions(width=320, fps=5.0, n_colors=128)
+    fewest = next_gif_options(narrowest, 4000, 1000)
+    assert fewest == GifOptions(width=320, fps=5.0, n_colors=16)
     with pytest.raises(GifBudgetError, match="still over 1 KB"):
         next_gif_options(GifOptions(width=320, fps=5.0, n_colors=16), 4000, 1000)
