@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -21,7 +22,10 @@ from .theme import THEMES
 
 __all__ = ["PRESETS", "main"]
 
+MIN_FPS = 1.0
 MAX_FPS = 240.0
+# Below about 8 dpi FreeType cannot size the smallest fonts and Agg fails.
+MIN_DPI = 10
 # 8K UHD; larger frames take minutes per asset and gigabytes of memory.
 MAX_FRAME_SIZE = (7680, 4320)
 MIN_GIF_WIDTH = 16
@@ -66,30 +70,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
 
 
-def _positive_number(name: str, maximum: float | None = None):
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def _number_in_range(low: float, high: float):
+    """Return an argparse type for a decimal number from ``low`` to ``high``."""
+
     def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        limit = f" and at most {maximum:g}" if maximum is not None else ""
-        if not (math.isfinite(value) and value > 0) or (
-            maximum is not None and value > maximum
-        ):
+        # fullmatch rejects forms that float() accepts but a user rarely means, such
+        # as "1_0", "nan", " 30" and non-ASCII digits.
+        value = float(text) if _DECIMAL.fullmatch(text) else math.nan
+        if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"invalid {name} {text!r}: expected a number greater than 0{limit}"
+                f"invalid value {text!r}: expected a number from {low:g} to {high:g}"
             )
         return value
 
     return parse
 
 
-def _whole_number(name: str, minimum: int, maximum: int | None = None):
+def _whole_number(minimum: int, maximum: int | None = None):
+    """Return an argparse type for a whole number of at least ``minimum``."""
+
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
+        value = int(text) if _WHOLE.fullmatch(text) else None
         if (
             value is None
             or value < minimum
@@ -100,7 +105,7 @@ def _whole_number(name: str, minimum: int, maximum: int | None = None):
             else:
                 allowed = f"from {minimum} to {maximum}"
             raise argparse.ArgumentTypeError(
-                f"invalid {name} {text!r}: expected a whole number {allowed}"
+                f"invalid value {text!r}: expected a whole number {allowed}"
             )
         return value
 
@@ -139,33 +144,37 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 def _add_size_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fps",
-        type=_positive_number("--fps", MAX_FPS),
-        help=f"video frame rate in frames per second, at most {MAX_FPS:g} "
+        type=_number_in_range(MIN_FPS, MAX_FPS),
+        help=f"video frame rate in frames per second, {MIN_FPS:g} to {MAX_FPS:g} "
         "(default: 30); the GIF uses the same rate capped at 25",
     )
     parser.add_argument(
         "--dpi",
-        type=_whole_number("--dpi", 1),
-        help="dots per inch of the MP4 and GIF frames; the figure is 16 × 10 "
-        "inches, so 100 gives a 1600 × 1000 MP4 (default: 100)",
+        type=_whole_number(MIN_DPI),
+        help=f"dots per inch of the MP4 and GIF frames, at least {MIN_DPI}; the "
+        "figure is 16 × 10 inches, so 100 gives a 1600 × 1000 MP4, and the frame "
+        "may be at most 8K, 7680 × 4320 (default: 100)",
     )
     parser.add_argument(
         "--png-dpi",
-        type=_whole_number("--png-dpi", 1),
-        help="dots per inch of the PNG (default: 150)",
+        type=_whole_number(MIN_DPI),
+        help=f"dots per inch of the PNG, at least {MIN_DPI}, up to 8K as for --dpi "
+        "(default: 150)",
     )
     parser.add_argument(
         "--gif-width",
-        type=_whole_number("--gif-width", MIN_GIF_WIDTH, MAX_FRAME_SIZE[0]),
+        type=_whole_number(MIN_GIF_WIDTH, MAX_FRAME_SIZE[0]),
         metavar="PX",
-        help="GIF width in pixels (default: 800)",
+        help=f"GIF width in pixels, {MIN_GIF_WIDTH} to {MAX_FRAME_SIZE[0]} "
+        "(default: 800)",
     )
     parser.add_argument(
         "--gif-max-kb",
-        type=_whole_number("--gif-max-kb", MIN_GIF_KB),
+        type=_whole_number(MIN_GIF_KB),
         metavar="KB",
-        help="largest GIF size in KiB; a larger GIF gives up frame rate, then "
-        "width, then colours until it fits (default: no limit; blog: 1024)",
+        help=f"largest GIF size in KiB, at least {MIN_GIF_KB}; a larger GIF gives "
+        "up frame rate, then width, then colours until it fits (default: no "
+        "limit; blog: 1024)",
     )
 
 
@@ -179,14 +188,14 @@ def _add_content_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--steps",
-        type=_whole_number("--steps", 1, MAX_STEPS),
-        help="optimizer steps to simulate (default: the scenario's)",
+        type=_whole_number(1, MAX_STEPS),
+        help=f"optimizer steps to simulate, 1 to {MAX_STEPS} (default: the scenario's)",
     )
     parser.add_argument(
         "--frames",
-        type=_whole_number("--frames", 2),
-        help="animation frames before the final hold; fewer than steps + 1 skips "
-        "steps evenly (default: one frame per step)",
+        type=_whole_number(2),
+        help="animation frames before the final hold, at least 2; fewer than "
+        "steps + 1 skips steps evenly (default: one frame per step)",
     )
     parser.add_argument(
         "--arrows",
@@ -235,9 +244,12 @@ def _check_frame_size(option: str, dpi: int, figsize: tuple[float, float]) -> No
 
 
 def _prepare_out_dir(path: Path) -> None:
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"invalid --out {str(path)!r}: it is a file; give a folder")
     try:
+        if path.exists() and not path.is_dir():
+            raise UsageError(
+                f"invalid --out {str(path)!r}: it exists and is not a folder; "
+                "give a folder"
+            )
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(
@@ -279,7 +291,13 @@ def _build_options(args: argparse.Namespace) -> tuple[list[RenderOptions], dict]
     ], settings
 
 
-def _raise_terminated(signum, frame) -> None:
+def _stop_on_signal(signum, frame) -> None:
+    # Ignore any further SIGINT or SIGTERM, so that a second Ctrl-C cannot cut
+    # the cleanup short; it takes well under a second.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated()
 
 
@@ -297,9 +315,20 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         report = render(scenario, options)
         for note in report.notes:
             print(f"{prog}: note: {options.basename}: {note}", file=sys.stderr)
-        for path in report.written:
-            print(path)
+        _print_paths(report.written)
     return 0
+
+
+def _print_paths(paths: list[Path]) -> None:
+    try:
+        for path in paths:
+            print(path, flush=True)
+    except BrokenPipeError:
+        # A reader such as `head -1` closed the pipe; the files are written, so
+        # this is no failure. Point stdout at /dev/null so that the exit flush
+        # does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -316,7 +345,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     logging.getLogger("py.warnings").setLevel(
         logging.INFO if args.verbose else logging.ERROR
     )
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_handlers = {
+        signum: signal.signal(signum, _stop_on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
 
     try:
         return _run(args, parser.prog)
@@ -334,6 +366,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         return EXIT_SIGTERM
     finally:
         logging.captureWarnings(False)
+        # After a stop signal the handlers stay SIG_IGN, so that a second Ctrl-C
+        # arriving while the interpreter exits cannot kill it by the signal.
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
 
 
 def console_main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from .files import make_temporary_path
+from .files import make_temporary_path, signals_deferred
 
 __all__ = [
     "EncoderError",
@@ -199,9 +199,15 @@ class FrameEncoder:
         self.n_frames = 0
         self.written: list[Path] = []
         self._targets: list[tuple[Path, Path]] = []
+        self._mp4_temporaries: list[Path] = []
         self._process: subprocess.Popen | None = None
         self._stderr_path: Path | None = None
         self._command = self._build_command(mp4_path, gif_path, gif, palette_path, crf)
+
+    def _mp4_temporary_path(self, final: Path) -> Path:
+        temporary = self._temporary_path(final)
+        self._mp4_temporaries.append(temporary)
+        return temporary
 
     def _temporary_path(self, final: Path) -> Path:
         temporary = make_temporary_path(final)
@@ -262,7 +268,7 @@ class FrameEncoder:
                 "+faststart",
                 "-f",
                 "mp4",
-                str(self._temporary_path(mp4_path)),
+                str(self._mp4_temporary_path(mp4_path)),
             ]
         if gif_path is not None:
             command += [
@@ -357,6 +363,15 @@ class FrameEncoder:
             if returncode != 0:
                 detail = _stderr_tail(self._stderr_path) or "no error output"
                 raise EncoderError(f"ffmpeg exited with status {returncode}: {detail}")
+            for temporary, _ in self._targets:
+                # An ffmpeg that exits 0 without output (a broken build, or a
+                # stand-in set through IMAGEIO_FFMPEG_EXE) must not publish it.
+                if temporary.stat().st_size == 0:
+                    kind = "MP4" if temporary in self._mp4_temporaries else "GIF"
+                    raise EncoderError(
+                        f"ffmpeg exited without error but wrote no {kind} data; "
+                        "check the ffmpeg in use with --verbose"
+                    )
             for temporary, final in self._targets:
                 os.replace(temporary, final)
                 self.written.append(final)
@@ -366,17 +381,18 @@ class FrameEncoder:
 
     def abort(self) -> None:
         """Kill ffmpeg if it is running and remove every temporary file."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
-        if process is not None and process.stdin is not None:
-            try:
-                process.stdin.close()
-            except OSError:
-                pass
-        for temporary, _ in self._targets:
-            temporary.unlink(missing_ok=True)
-        if self._stderr_path is not None:
-            self._stderr_path.unlink(missing_ok=True)
-            self._stderr_path = None
+        with signals_deferred():
+            process = self._process
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+            if process is not None and process.stdin is not None:
+                try:
+                    process.stdin.close()
+                except OSError:
+                    pass
+            for temporary, _ in self._targets:
+                temporary.unlink(missing_ok=True)
+            if self._stderr_path is not None:
+                self._stderr_path.unlink(missing_ok=True)
+                self._stderr_path = None

@@ -40,6 +40,7 @@ _START_SIZE = np.sqrt(90)
 _END_SIZE = np.sqrt(120)
 _MINIMUM_SIZE = np.sqrt(200)
 _CONTOUR_GRID = 500
+_LOSS_DECADES_BELOW_THRESHOLD = 1e-9
 _TITLE_FROM_TOP = 0.5  # inches
 _HEADER_HEIGHT = 1.2  # inches
 _FOOTER_HEIGHT = 0.8  # inches
@@ -239,8 +240,11 @@ def _loss_limits(results: list[RunResult], threshold: float) -> tuple[float, flo
     )
     start = max(float(r.losses[0]) for r in results)
     lowest = min(float(finite.min()), threshold) if len(finite) else threshold
-    # A diverging curve leaves through the top instead of squashing the rest.
-    return lowest / 3.0, max(start, threshold) * 3.0
+    # Curves that keep falling long after converging would stretch the axis
+    # over hundreds of decades (or to a subnormal zero); they leave through the
+    # bottom instead, as a diverging curve leaves through the top.
+    floor = threshold * _LOSS_DECADES_BELOW_THRESHOLD
+    return max(lowest / 3.0, floor), max(start, threshold) * 3.0
 
 
 def _draw_loss_panel(

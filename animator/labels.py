@@ -13,6 +13,7 @@ from .simulation import RunResult
 
 __all__ = [
     "axis_labels",
+    "count_steps",
     "explanation_text",
     "legend_label",
     "loss_title",
@@ -50,6 +51,11 @@ def format_number(value: float) -> str:
     if float(two_decimals) == value:
         return two_decimals
     return f"{value:g}"
+
+
+def count_steps(n: int) -> str:
+    """Return "1 step" or "n steps"."""
+    return "1 step" if n == 1 else f"{n} steps"
 
 
 def run_name(spec: RunSpec) -> str:
@@ -106,10 +112,10 @@ def verdict(result: RunResult, results: list[RunResult], scenario: Scenario) -> 
         behaviour = "Smooth"
 
     if result.converged_step is None:
-        return f"{behaviour}, not converged in {result.n_steps} steps"
+        return f"{behaviour}, not converged in {count_steps(result.n_steps)}"
     speed = _speed_word(result, results)
     words = behaviour if speed is None else f"{behaviour}, {speed}"
-    return f"{words} ({result.converged_step} steps to converge)"
+    return f"{words} ({count_steps(result.converged_step)} to converge)"
 
 
 def legend_label(result: RunResult) -> str:
@@ -119,12 +125,12 @@ def legend_label(result: RunResult) -> str:
         return f"{name} (diverged at step {result.diverged_step})"
     if result.converged_step is None:
         return f"{name} (not converged)"
-    return f"{name} ({result.converged_step} steps)"
+    return f"{name} ({count_steps(result.converged_step)})"
 
 
 def loss_title(scenario: Scenario) -> str:
     """Return the loss panel's title, which states the number of steps."""
-    return f"Loss vs. Optimisation Step (log scale, {scenario.n_steps} steps)"
+    return f"Loss vs. Optimisation Step (log scale, {count_steps(scenario.n_steps)})"
 
 
 def axis_labels(scenario: Scenario) -> tuple[str, str]:
@@ -144,8 +150,8 @@ def _outcome(result: RunResult) -> str:
     if result.diverged_step is not None:
         return f"diverged at step {result.diverged_step}"
     if result.converged_step is not None:
-        return f"converged in {result.converged_step} steps"
-    return f"loss {result.final_loss:.3g} after {result.n_steps} steps"
+        return f"converged in {count_steps(result.converged_step)}"
+    return f"loss {result.final_loss:.3g} after {count_steps(result.n_steps)}"
 
 
 _MOMENTUM_FAMILY = ("momentum", "heavy_ball", "nesterov")
@@ -179,9 +185,9 @@ def _insight_lines(scenario: Scenario) -> list[str]:
         lines += [
             "",
             f"Why momentum helps (condition number {condition})",
-            "  v sums past gradients: the zigzag across the",
-            f"  valley ({fast}) cancels out, the steady pull",
-            f"  along it ({slow}) compounds.",
+            "  v accumulates past gradients: the zigzag",
+            f"  across the valley ({fast}) cancels out, the",
+            f"  steady pull along it ({slow}) compounds.",
         ]
     if "adam" in optimizers:
         lines += [
@@ -207,9 +213,14 @@ def _insight_lines(scenario: Scenario) -> list[str]:
 def explanation_text(scenario: Scenario, results: list[RunResult]) -> str:
     """Compose the explanation panel: update rules, the intuition and the outcomes."""
     lines = _update_rule_lines(scenario) + _insight_lines(scenario)
+    if any(spec.optimizer in _MOMENTUM_FAMILY for spec in scenario.runs):
+        lines += [
+            "",
+            "What β does",
+            "  β → 0 behaves like GD, 0.9 is the usual choice,",
+            "  β → 1 overshoots and rings.",
+        ]
     lines += ["", "What happened here"]
     for result in results:
         lines.append(f"  {run_name(result.spec)}: {_outcome(result)}")
-    if any(spec.optimizer in _MOMENTUM_FAMILY for spec in scenario.runs):
-        lines.append("  β → 0 acts like GD; β → 1 overshoots and rings.")
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from pathlib import Path
 from .animation import FrameSource, frame_steps
 from .encoding import FrameEncoder, GifOptions, gif_frame_rate, make_palette
 from .figure import FIGSIZE, build_figure, default_style, show_step
-from .files import make_temporary_path
+from .files import Staging
 from .gif_budget import GifBudgetError, next_gif_options
 from .scenario import Scenario
 from .simulation import RunResult, simulate
@@ -96,7 +95,7 @@ class RenderReport:
     Attributes
     ----------
     written : list of Path
-        Files written, in the order they were completed.
+        Files written: the PNG, the MP4 and the GIF, in that order.
     notes : list of str
         Adjustments a reader should know of, such as a GIF reduced to its budget.
     """
@@ -106,22 +105,16 @@ class RenderReport:
 
 
 def _render_png(
-    scenario: Scenario, results: list[RunResult], options: RenderOptions
-) -> Path:
+    scenario: Scenario,
+    results: list[RunResult],
+    options: RenderOptions,
+    path: Path,
+) -> None:
     parts = build_figure(
         scenario, results, animated=False, **options.figure_options(options.png_dpi)
     )
     show_step(parts, results, scenario.n_steps)
-    final = options.path("png")
-    temporary = make_temporary_path(final)
-    try:
-        parts.figure.savefig(
-            temporary, format="png", facecolor=options.theme.figure_face
-        )
-        os.replace(temporary, final)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return final
+    parts.figure.savefig(path, format="png", facecolor=options.theme.figure_face)
 
 
 class _VideoPass:
@@ -192,46 +185,37 @@ def _render_video(
     results: list[RunResult],
     options: RenderOptions,
     progress: Progress | None,
-    report: RenderReport,
-) -> None:
+    staging: Staging,
+) -> list[str]:
+    """Encode the MP4 and the GIF into staged files; return any notes."""
     video_pass = _VideoPass(scenario, results, options, progress)
-    mp4_path = options.path("mp4") if "mp4" in options.formats else None
+    mp4_path = None
+    if "mp4" in options.formats:
+        mp4_path = staging.path_for(options.path("mp4"))
     if "gif" not in options.formats:
         video_pass.run(mp4_path=mp4_path, gif_path=None, gif=None)
-        report.written.append(mp4_path)
-        return
+        return []
 
     first = GifOptions(width=options.gif_width, fps=gif_frame_rate(options.fps))
-    final_gif = options.path("gif")
+    gif_path = staging.path_for(options.path("gif"))
+    gif = first
+    video_pass.run(mp4_path=mp4_path, gif_path=gif_path, gif=gif)
     if options.gif_max_kb is None:
-        video_pass.run(mp4_path=mp4_path, gif_path=final_gif, gif=first)
-        report.written.extend(path for path in (mp4_path, final_gif) if path)
-        return
+        return []
 
-    # With a budget, each GIF attempt goes to a hidden file in the output folder,
-    # and only the one that fits is renamed into place.
-    candidate = make_temporary_path(final_gif)
-    try:
-        gif = first
-        video_pass.run(mp4_path=mp4_path, gif_path=candidate, gif=gif)
-        if mp4_path is not None:
-            report.written.append(mp4_path)
-        budget = options.gif_max_kb * 1024
-        while (size := candidate.stat().st_size) > budget:
-            gif = next_gif_options(gif, size, budget)
-            _log.info(
-                "GIF is %d KB, over %d KB; trying %s",
-                size // 1024,
-                options.gif_max_kb,
-                gif,
-            )
-            video_pass.run(mp4_path=None, gif_path=candidate, gif=gif)
-        os.replace(candidate, final_gif)
-    finally:
-        candidate.unlink(missing_ok=True)
-    report.written.append(final_gif)
-    if gif != first:
-        report.notes.append(_describe_reduction(first, gif, options.gif_max_kb))
+    budget = options.gif_max_kb * 1024
+    while (size := gif_path.stat().st_size) > budget:
+        gif = next_gif_options(gif, size, budget)
+        _log.info(
+            "GIF is %d KB, over %d KB; trying %s",
+            size // 1024,
+            options.gif_max_kb,
+            gif,
+        )
+        video_pass.run(mp4_path=None, gif_path=gif_path, gif=gif)
+    if gif == first:
+        return []
+    return [_describe_reduction(first, gif, options.gif_max_kb)]
 
 
 def render(
@@ -256,16 +240,25 @@ def render(
     Raises
     ------
     EncoderError
-        If ffmpeg fails. Files that were already complete at their final paths
-        stay; no partial file is left.
+        If ffmpeg fails. Every file is staged under a temporary name and all are
+        renamed into place together at the end, so a failure leaves the earlier
+        set of files as it was and no partial file.
     GifBudgetError
         If the GIF cannot fit ``options.gif_max_kb`` at the smallest settings.
     """
     results = simulate(scenario)
     report = RenderReport()
-    with default_style():
-        if "png" in options.formats:
-            report.written.append(_render_png(scenario, results, options))
-        if "mp4" in options.formats or "gif" in options.formats:
-            _render_video(scenario, results, options, progress, report)
+    staging = Staging()
+    try:
+        with default_style():
+            if "png" in options.formats:
+                png_path = staging.path_for(options.path("png"))
+                _render_png(scenario, results, options, png_path)
+            if "mp4" in options.formats or "gif" in options.formats:
+                report.notes += _render_video(
+                    scenario, results, options, progress, staging
+                )
+        report.written = staging.publish()
+    finally:
+        staging.discard()
     return report

@@ -175,3 +175,24 @@ def test_blitted_frames_change_over_time(scenario, results):
         first = np.array(source.draw_step(0))
         later = np.array(source.draw_step(150))
     assert np.count_nonzero(np.any(first != later, axis=-1)) > 100
+
+
+def test_single_step_wording(scenario):
+    one_step = dataclasses.replace(scenario, n_steps=1)
+    results = simulate(one_step)
+    assert labels.loss_title(one_step).endswith("(log scale, 1 step)")
+    assert labels.verdict(results[0], results, one_step).endswith(
+        "not converged in 1 step"
+    )
+
+
+def test_loss_limits_stay_readable_for_long_runs(scenario):
+    # After 20 000 steps the smallest loss is subnormal; the axis must not
+    # stretch to it or collapse to zero.
+    long_run = dataclasses.replace(scenario, n_steps=20_000)
+    results = simulate(long_run)
+    with default_style():
+        parts = build_figure(long_run, results, dpi=10)
+    low, high = parts.figure.axes[3].get_ylim()
+    assert low == pytest.approx(1e-12)
+    assert high == pytest.approx(3 * results[0].losses[0])

@@ -64,18 +64,24 @@ def test_out_folder_with_spaces_and_non_ascii(tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--fps", "0"], "invalid --fps '0'"),
-        (["--fps", "-5"], "invalid --fps '-5'"),
-        (["--fps", "241"], "invalid --fps '241'"),
-        (["--fps", "fast"], "invalid --fps 'fast'"),
-        (["--fps", "nan"], "invalid --fps 'nan'"),
-        (["--dpi", "0"], "invalid --dpi '0'"),
-        (["--dpi", "481"], "invalid --dpi 481"),
-        (["--png-dpi", "-1"], "invalid --png-dpi '-1'"),
-        (["--steps", "0"], "invalid --steps '0'"),
-        (["--steps", "100001"], "invalid --steps '100001'"),
-        (["--frames", "1"], "invalid --frames '1'"),
-        (["--gif-width", "8"], "invalid --gif-width '8'"),
+        (["--fps", "0"], "argument --fps: invalid value '0': expected a number"),
+        (["--fps", "-5"], "argument --fps: invalid value '-5'"),
+        (["--fps", "0.5"], "argument --fps: invalid value '0.5'"),
+        (["--fps", "241"], "argument --fps: invalid value '241'"),
+        (["--fps", "fast"], "argument --fps: invalid value 'fast'"),
+        (["--fps", "nan"], "argument --fps: invalid value 'nan'"),
+        (["--fps", "1_0"], "argument --fps: invalid value '1_0'"),
+        (["--dpi", "0"], "argument --dpi: invalid value '0'"),
+        (["--dpi", "5"], "argument --dpi: invalid value '5': expected a whole"),
+        (["--dpi", "١٠٠"], "argument --dpi: invalid value '١٠٠'"),
+        (["--dpi", "481"], "invalid --dpi 481: the frame would be 7696 × 4810 px"),
+        (["--png-dpi", "-1"], "argument --png-dpi: invalid value '-1'"),
+        (["--steps", "0"], "argument --steps: invalid value '0'"),
+        (["--steps", "-3"], "argument --steps: invalid value '-3'"),
+        (["--steps", "100001"], "argument --steps: invalid value '100001'"),
+        (["--frames", "1"], "argument --frames: invalid value '1'"),
+        (["--gif-width", "8"], "argument --gif-width: invalid value '8'"),
+        (["--gif-max-kb", "5"], "argument --gif-max-kb: invalid value '5'"),
         (["--format", "avi"], "invalid choice: 'avi'"),
     ],
 )
@@ -96,7 +102,8 @@ def test_out_is_a_file(tmp_path):
     completed = run_render("--out", str(target), *SMALL)
     assert completed.returncode == 2
     assert completed.stderr.strip() == (
-        f"render.py: error: invalid --out {str(target)!r}: it is a file; give a folder"
+        f"render.py: error: invalid --out {str(target)!r}: it exists and is not a "
+        "folder; give a folder"
     )
     assert target.read_text() == "not a folder"
 

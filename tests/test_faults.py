@@ -279,3 +279,96 @@ def test_random_scenarios_render_or_fail_cleanly(learning_rate, beta, start, ste
             assert status == 2, stderr
             assert len(stderr.strip().splitlines()) == 1, stderr
             assert names == []
+
+
+def test_double_interrupt_still_cleans_up(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    process = _render_process(out, "--format", "all", env=env)
+    _wait_for_part_file(out, process)
+
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.03)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert list(out.iterdir()) == []
+    assert list(scratch.iterdir()) == []
+    assert _ffmpeg_processes_writing_to(out) == []
+
+
+def test_interrupted_set_keeps_every_old_file(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {}
+    for fmt in ("mp4", "gif", "png"):
+        old[fmt] = out / f"momentum_explainer.{fmt}"
+        old[fmt].write_bytes(f"previous {fmt}".encode())
+    process = _render_process(out, "--format", "all")
+    # The PNG is staged first; wait until the video is being encoded too.
+    deadline = time.monotonic() + 60
+    while sum(path.name.endswith(".part") for path in out.iterdir()) < 3:
+        assert time.monotonic() < deadline, "the video never started"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    for fmt, path in old.items():
+        assert path.read_bytes() == f"previous {fmt}".encode()
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        path.name for path in old.values()
+    )
+
+
+def test_silent_encoder_publishes_nothing(tmp_path):
+    stand_in = tmp_path / "ffmpeg-that-writes-nothing"
+    stand_in.write_text("#!/bin/sh\ncat > /dev/null\nexit 0\n")
+    stand_in.chmod(0o755)
+    out = tmp_path / "out"
+    env = {**os.environ, "IMAGEIO_FFMPEG_EXE": str(stand_in)}
+    process = _render_process(out, "--format", "mp4", "--steps", "3", *TINY, env=env)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "ffmpeg exited without error but wrote no MP4 data" in stderr
+    assert list(out.iterdir()) == []
+
+
+def test_invalid_mplbackend_ignored(tmp_path):
+    env = {**os.environ, "MPLBACKEND": "no-such-backend"}
+    process = _render_process(
+        tmp_path, "--format", "png", "--steps", "3", *TINY, env=env
+    )
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+
+
+def test_closed_stdout_is_not_a_failure(tmp_path):
+    # `render.py | head -0`: the reader closes the pipe before the paths arrive.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        completed = subprocess.run(
+            [sys.executable, str(ROOT / "render.py"), "--out", str(tmp_path)]
+            + ["--format", "png", "--steps", "3", *TINY],
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    assert (tmp_path / "momentum_explainer.png").is_file()
+
+
+def test_over_long_out_path_rejected(tmp_path):
+    status, _, stderr = _run_main(["--out", str(tmp_path / ("x" * 300)), *TINY])
+    assert status == 2
+    assert "cannot create the folder (File name too long)" in stderr
