@@ -33,30 +33,30 @@ def _gd(gradient: Gradient, learning_rate: float) -> Step:
     return step
 
 
-def _momentum(gradient: Gradient, learning_rate: float, beta: float) -> Step:
-    # EMA form: v ← βv + (1−β)∇L, θ ← θ − αv. The velocity is an average of past
-    # gradients, so β changes how far back it looks, not the step size.
+def _velocity_step(
+    gradient: Gradient, learning_rate: float, beta: float, gradient_weight: float
+) -> Step:
+    # v ← βv + w·∇L, θ ← θ − αv, the shared form of both momentum rules below.
     velocity = np.zeros(2)
 
     def step(theta):
         nonlocal velocity
-        velocity = beta * velocity + (1.0 - beta) * gradient(theta)
+        velocity = beta * velocity + gradient_weight * gradient(theta)
         return theta - learning_rate * velocity
 
     return step
+
+
+def _momentum(gradient: Gradient, learning_rate: float, beta: float) -> Step:
+    # EMA form: v ← βv + (1−β)∇L. The velocity is an average of past gradients,
+    # so β changes how far back it looks, not the step size.
+    return _velocity_step(gradient, learning_rate, beta, 1.0 - beta)
 
 
 def _heavy_ball(gradient: Gradient, learning_rate: float, beta: float) -> Step:
-    # Polyak's form: v ← βv + ∇L, θ ← θ − αv. The velocity is a sum, so the
-    # effective step grows towards α / (1 − β) on a constant gradient.
-    velocity = np.zeros(2)
-
-    def step(theta):
-        nonlocal velocity
-        velocity = beta * velocity + gradient(theta)
-        return theta - learning_rate * velocity
-
-    return step
+    # Polyak's form: v ← βv + ∇L. The velocity is a sum, so the effective step
+    # grows towards α / (1 − β) on a constant gradient.
+    return _velocity_step(gradient, learning_rate, beta, 1.0)
 
 
 def _nesterov(gradient: Gradient, learning_rate: float, beta: float) -> Step:
