@@ -41,6 +41,7 @@ _END_SIZE = np.sqrt(120)
 _MINIMUM_SIZE = np.sqrt(200)
 _CONTOUR_GRID = 500
 _LOSS_DECADES_BELOW_THRESHOLD = 1e-9
+_MIN_LINESPACING = 1.25
 _TITLE_FROM_TOP = 0.5  # inches
 _HEADER_HEIGHT = 1.2  # inches
 _FOOTER_HEIGHT = 0.8  # inches
@@ -336,7 +337,14 @@ def _fit_texts(figure: Figure, explanation: Text, titles: list[Text]) -> None:
     renderer = figure.canvas.get_renderer()
     box = explanation.axes.get_window_extent(renderer)
     right_margin = figure.bbox.x1 - box.x0 - 0.01 * figure.bbox.width
-    _shrink_to_fit(explanation, right_margin, box.height * 1.1, renderer)
+    height = box.height * 1.1
+    # Tighter lines cost less legibility than a smaller font, so they go first.
+    extent = explanation.get_window_extent(renderer)
+    if extent.height > height:
+        spacing = explanation.get_linespacing()
+        tighter = max(_MIN_LINESPACING, spacing * height / extent.height)
+        explanation.set_linespacing(tighter)
+    _shrink_to_fit(explanation, right_margin, height, renderer)
     for title in titles:
         # A title may reach into the gap before the next panel, not past it.
         width = title.axes.get_window_extent(renderer).width * 1.25

@@ -213,7 +213,9 @@ def _insight_lines(scenario: Scenario) -> list[str]:
 def explanation_text(scenario: Scenario, results: list[RunResult]) -> str:
     """Compose the explanation panel: update rules, the intuition and the outcomes."""
     lines = _update_rule_lines(scenario) + _insight_lines(scenario)
-    if any(spec.optimizer in _MOMENTUM_FAMILY for spec in scenario.runs):
+    optimizers = {spec.optimizer for spec in scenario.runs}
+    # Only a comparison of momentum against plain GD needs the β rule of thumb.
+    if optimizers & set(_MOMENTUM_FAMILY) and optimizers <= {"gd", *_MOMENTUM_FAMILY}:
         lines += [
             "",
             "What β does",
