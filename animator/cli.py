@@ -10,12 +10,13 @@ import os
 import re
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from .encoding import EncoderError
 from .figure import FIGSIZE
 from .gif_budget import GifBudgetError
-from .pipeline import FORMATS, RenderOptions, render
+from .pipeline import FORMATS, RenderOptions, render_variants
 from .scenario import default_scenario
 from .scenario_file import MAX_STEPS, ScenarioError, load_scenario
 from .theme import THEMES
@@ -46,7 +47,7 @@ DEFAULTS = {
     "gif_width": 800,
     "gif_max_kb": None,
 }
-# blog: a GIF for a blog column, under the 1 MB many blog hosts accept.
+# blog: a GIF for a blog column, at most 1 MiB.
 # slides: a 1920 × 1080 (16:9) MP4; square: a 1080 × 1080 MP4 for social posts.
 PRESETS = {
     "blog": {"format": "gif", "fps": 15.0, "gif_width": 800, "gif_max_kb": 1024},
@@ -129,7 +130,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
-        help="sizes for a destination: blog (800 px GIF at 15 fps, at most 1 MB), "
+        help="sizes for a destination: blog (800 px GIF at 15 fps, at most 1 MiB), "
         "slides (1920 × 1080 MP4) or square (1080 × 1080 MP4); other flags "
         "override its values",
     )
@@ -171,7 +172,7 @@ def _add_size_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gif-max-kb",
         type=_whole_number(MIN_GIF_KB),
-        metavar="KB",
+        metavar="KIB",
         help=f"largest GIF size in KiB, at least {MIN_GIF_KB}; a larger GIF gives "
         "up frame rate, then width, then colours until it fits (default: no "
         "limit; blog: 1024)",
@@ -291,6 +292,13 @@ def _build_options(args: argparse.Namespace) -> tuple[list[RenderOptions], dict]
     ], settings
 
 
+def _silence_unrendered_animation() -> None:
+    # An interrupt between building a FuncAnimation and its first draw makes
+    # matplotlib warn, when the animation is collected at exit, that it was
+    # never rendered. The process is stopping on purpose, so that is noise.
+    warnings.filterwarnings("ignore", message="Animation was deleted without rendering")
+
+
 def _stop_on_signal(signum, frame) -> None:
     # Ignore any further SIGINT or SIGTERM, so that a second Ctrl-C cannot cut
     # the cleanup short; it takes well under a second.
@@ -303,16 +311,17 @@ def _stop_on_signal(signum, frame) -> None:
 
 def _run(args: argparse.Namespace, prog: str) -> int:
     option_sets, _ = _build_options(args)
-    _prepare_out_dir(args.out)
     if args.scenario is not None:
         scenario = load_scenario(args.scenario)
     else:
         scenario = default_scenario()
     if args.steps is not None:
         scenario = dataclasses.replace(scenario, n_steps=args.steps)
+    # Only once every input is valid, so that a bad one creates no folder.
+    _prepare_out_dir(args.out)
 
-    for options in option_sets:
-        report = render(scenario, options)
+    reports = render_variants(scenario, option_sets)
+    for options, report in zip(option_sets, reports, strict=True):
         for note in report.notes:
             print(f"{prog}: note: {options.basename}: {note}", file=sys.stderr)
         _print_paths(report.written)
@@ -359,9 +368,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"{parser.prog}: error: rendering failed: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
+        _silence_unrendered_animation()
         print(f"{parser.prog}: interrupted; no partial file was left", file=sys.stderr)
         return EXIT_SIGINT
     except Terminated:
+        _silence_unrendered_animation()
         print(f"{parser.prog}: terminated; no partial file was left", file=sys.stderr)
         return EXIT_SIGTERM
     finally:

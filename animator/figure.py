@@ -174,6 +174,7 @@ def _draw_trajectory_panel(
     title = ax.set_title(
         f"{labels.run_name(result.spec)}\n{labels.verdict(result, results, scenario)}",
         loc="left",
+        parse_math=False,
         fontsize=9.5,
         fontweight="bold",
         color=theme.title,
@@ -242,8 +243,8 @@ def _loss_limits(results: list[RunResult], threshold: float) -> tuple[float, flo
     start = max(float(r.losses[0]) for r in results)
     lowest = min(float(finite.min()), threshold) if len(finite) else threshold
     # Curves that keep falling long after converging would stretch the axis
-    # over hundreds of decades (or to a subnormal zero); they leave through the
-    # bottom instead, as a diverging curve leaves through the top.
+    # over hundreds of decades, or down to a subnormal zero. They leave through
+    # the bottom instead, as a diverging curve leaves through the top.
     floor = threshold * _LOSS_DECADES_BELOW_THRESHOLD
     return max(lowest / 3.0, floor), max(start, threshold) * 3.0
 
@@ -302,6 +303,9 @@ def _draw_loss_panel(
     legend.get_frame().set_facecolor(theme.panel_face)
     legend.get_frame().set_edgecolor(theme.spine)
     for text in legend.get_texts():
+        # Labels come from scenario files; a "$" there is a dollar sign, not
+        # the start of matplotlib's math notation.
+        text.set_parse_math(False)
         text.set_color(theme.text)
     return lines, [threshold_label], legend
 
@@ -315,6 +319,7 @@ def _draw_explanation(
         1.0,
         labels.explanation_text(scenario, results),
         transform=ax.transAxes,
+        parse_math=False,
         family="monospace",
         fontsize=8.8,
         color=theme.text,
@@ -325,14 +330,20 @@ def _draw_explanation(
 
 
 def _shrink_to_fit(text: Text, width: float, height: float, renderer) -> None:
-    """Reduce the font size of ``text`` until it fits ``width × height`` pixels."""
+    """Reduce the font size of ``text`` until it fits ``width × height`` pixels.
+
+    The size stays at least 1.5 pixels per em, below which FreeType fails.
+    """
     extent = text.get_window_extent(renderer)
     scale = min(1.0, width / max(extent.width, 1.0), height / max(extent.height, 1.0))
     if scale < 1.0:
-        text.set_fontsize(text.get_fontsize() * scale * 0.98)
+        smallest = 1.5 * 72.0 / text.figure.dpi
+        text.set_fontsize(max(text.get_fontsize() * scale * 0.98, smallest))
 
 
-def _fit_texts(figure: Figure, explanation: Text, titles: list[Text]) -> None:
+def _fit_texts(
+    figure: Figure, suptitle: Text, explanation: Text, titles: list[Text]
+) -> None:
     # Long labels, many runs or a small figure can make text overflow its panel.
     renderer = figure.canvas.get_renderer()
     box = explanation.axes.get_window_extent(renderer)
@@ -346,9 +357,13 @@ def _fit_texts(figure: Figure, explanation: Text, titles: list[Text]) -> None:
         explanation.set_linespacing(tighter)
     _shrink_to_fit(explanation, right_margin, height, renderer)
     for title in titles:
-        # A title may reach into the gap before the next panel, not past it.
-        width = title.axes.get_window_extent(renderer).width * 1.25
+        # A title may reach into the gap before the next panel, not past it nor
+        # past the figure's right edge.
+        box = title.axes.get_window_extent(renderer)
+        width = min(box.width * 1.25, figure.bbox.x1 - box.x0)
         _shrink_to_fit(title, width, figure.bbox.height, renderer)
+    # The centred title must leave room for the step counter on the right.
+    _shrink_to_fit(suptitle, 0.7 * figure.bbox.width, figure.bbox.height, renderer)
 
 
 def build_figure(
@@ -390,8 +405,13 @@ def build_figure(
     # reference's room for the title (y = 0.95, top = 0.88, bottom = 0.08 there).
     height = figsize[1]
     title_y = 1.0 - _TITLE_FROM_TOP / height
-    figure.suptitle(
-        scenario.title, fontsize=16, fontweight="bold", color=theme.suptitle, y=title_y
+    suptitle = figure.suptitle(
+        scenario.title,
+        fontsize=16,
+        fontweight="bold",
+        color=theme.suptitle,
+        y=title_y,
+        parse_math=False,
     )
     outer = GridSpec(
         2,
@@ -426,7 +446,7 @@ def build_figure(
     explanation = _draw_explanation(
         figure.add_subplot(bottom[0, 2]), scenario, results, theme
     )
-    _fit_texts(figure, explanation, [run.title for run in runs])
+    _fit_texts(figure, suptitle, explanation, [run.title for run in runs])
     counter = figure.text(
         0.97,
         title_y,

@@ -65,8 +65,8 @@ def next_gif_options(current: GifOptions, size: int, budget: int) -> GifOptions:
             return replace(current, n_colors=MIN_GIF_COLORS)
         return replace(current, n_colors=max(MIN_GIF_COLORS, current.n_colors // 2))
     raise GifBudgetError(
-        f"the GIF is {math.ceil(size / 1024)} KB at {current.fps:g} fps, "
+        f"the GIF is {math.ceil(size / 1024)} KiB at {current.fps:g} fps, "
         f"{current.width} px and {current.n_colors} colours, still over "
-        f"{math.ceil(budget / 1024)} KB; raise --gif-max-kb or shorten the animation "
+        f"{math.ceil(budget / 1024)} KiB; raise --gif-max-kb or shorten the animation "
         "with --frames"
     )

@@ -46,9 +46,13 @@ _OPTIMIZER_NAMES = {
 
 
 def format_number(value: float) -> str:
-    """Format ``value`` with two decimals when that is exact, else in short form."""
+    """Format ``value`` with two decimals when that is exact, else in short form.
+
+    Two decimals suit factors such as β = 0.90; values of 100 or more, or below
+    0.01, use the short form, so 1e+06 does not read as 1000000.00.
+    """
     two_decimals = f"{value:.2f}"
-    if float(two_decimals) == value:
+    if 0.01 <= abs(value) < 100 and float(two_decimals) == value:
         return two_decimals
     return f"{value:g}"
 
@@ -170,8 +174,9 @@ def _update_rule_lines(scenario: Scenario) -> list[str]:
         seen.append(spec.optimizer)
         rules = _UPDATE_RULES[spec.optimizer]
         name = f"{_OPTIMIZER_NAMES[spec.optimizer]}:"
-        lines.append(f"  {name:<10}{rules[0]}")
-        lines.extend(f"  {'':<10}{rule}" for rule in rules[1:])
+        width = max(len(name) for name in _OPTIMIZER_NAMES.values()) + 2
+        lines.append(f"  {name:<{width}}{rules[0]}")
+        lines.extend(f"  {'':<{width}}{rule}" for rule in rules[1:])
     return lines
 
 

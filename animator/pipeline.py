@@ -17,7 +17,14 @@ from .scenario import Scenario
 from .simulation import RunResult, simulate
 from .theme import LIGHT, Theme
 
-__all__ = ["FORMATS", "GifBudgetError", "RenderOptions", "RenderReport", "render"]
+__all__ = [
+    "FORMATS",
+    "GifBudgetError",
+    "RenderOptions",
+    "RenderReport",
+    "render",
+    "render_variants",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -177,7 +184,26 @@ def _describe_reduction(first: GifOptions, last: GifOptions, budget_kb: int) -> 
         changes.append(f"width {first.width} → {last.width} px")
     if last.n_colors != first.n_colors:
         changes.append(f"colours {first.n_colors} → {last.n_colors}")
-    return f"GIF reduced to fit {budget_kb} KB: {', '.join(changes)}"
+    return f"GIF reduced to fit {budget_kb} KiB: {', '.join(changes)}"
+
+
+def _requested_gif(options: RenderOptions, frame_width: int) -> GifOptions:
+    # A GIF wider than the frames would only be an enlarged copy of them.
+    width = min(options.gif_width, frame_width // 2 * 2)
+    return GifOptions(width=width, fps=gif_frame_rate(options.fps))
+
+
+@dataclass
+class _StagedVideo:
+    """A staged GIF and how to encode it again with other settings."""
+
+    video_pass: _VideoPass
+    path: Path
+    gif: GifOptions
+
+    def reencode(self, gif: GifOptions) -> None:
+        self.video_pass.run(mp4_path=None, gif_path=self.path, gif=gif)
+        self.gif = gif
 
 
 def _render_video(
@@ -186,36 +212,112 @@ def _render_video(
     options: RenderOptions,
     progress: Progress | None,
     staging: Staging,
-) -> list[str]:
-    """Encode the MP4 and the GIF into staged files; return any notes."""
+    start: GifOptions | None = None,
+) -> _StagedVideo | None:
+    """Encode the MP4 and the GIF into staged files.
+
+    The GIF starts from ``start`` if given, else from the requested settings,
+    and gives way until it fits ``options.gif_max_kb``. Returns the staged GIF,
+    or None if no GIF was requested.
+    """
     video_pass = _VideoPass(scenario, results, options, progress)
     mp4_path = None
     if "mp4" in options.formats:
         mp4_path = staging.path_for(options.path("mp4"))
     if "gif" not in options.formats:
         video_pass.run(mp4_path=mp4_path, gif_path=None, gif=None)
-        return []
+        return None
 
-    first = GifOptions(width=options.gif_width, fps=gif_frame_rate(options.fps))
-    gif_path = staging.path_for(options.path("gif"))
-    gif = first
-    video_pass.run(mp4_path=mp4_path, gif_path=gif_path, gif=gif)
+    frame_width = round(options.figsize[0] * options.dpi)
+    gif = start or _requested_gif(options, frame_width)
+    staged = _StagedVideo(video_pass, staging.path_for(options.path("gif")), gif)
+    video_pass.run(mp4_path=mp4_path, gif_path=staged.path, gif=gif)
     if options.gif_max_kb is None:
-        return []
+        return staged
 
     budget = options.gif_max_kb * 1024
-    while (size := gif_path.stat().st_size) > budget:
-        gif = next_gif_options(gif, size, budget)
+    while (size := staged.path.stat().st_size) > budget:
+        gif = next_gif_options(staged.gif, size, budget)
         _log.info(
-            "GIF is %d KB, over %d KB; trying %s",
+            "GIF is %d KiB, over %d KiB; trying %s",
             size // 1024,
             options.gif_max_kb,
             gif,
         )
-        video_pass.run(mp4_path=None, gif_path=gif_path, gif=gif)
-    if gif == first:
+        staged.reencode(gif)
+    return staged
+
+
+def _gif_notes(options: RenderOptions, staged: _StagedVideo | None) -> list[str]:
+    if staged is None:
         return []
-    return [_describe_reduction(first, gif, options.gif_max_kb)]
+    frame_width = round(options.figsize[0] * options.dpi)
+    requested = GifOptions(width=options.gif_width, fps=gif_frame_rate(options.fps))
+    notes = []
+    if staged.gif.width < options.gif_width and options.gif_width > frame_width:
+        notes.append(
+            f"GIF width {options.gif_width} px capped at the frame width "
+            f"{frame_width} px; raise --dpi for a wider GIF"
+        )
+        requested = _requested_gif(options, frame_width)
+    if staged.gif != requested:
+        notes.append(_describe_reduction(requested, staged.gif, options.gif_max_kb))
+    return notes
+
+
+def render_variants(
+    scenario: Scenario,
+    option_sets: list[RenderOptions],
+    progress: Progress | None = None,
+) -> list[RenderReport]:
+    """Write several variants of the assets, such as a light and a dark theme.
+
+    All files of all variants are published together at the end, so a failure
+    in one variant leaves every earlier file as it was. Under a GIF budget,
+    every variant's GIF ends with the same frame rate, width and palette size,
+    so that the variants can stand in for each other.
+
+    Returns
+    -------
+    list of RenderReport
+        One report per variant, in order.
+
+    Raises
+    ------
+    EncoderError, GifBudgetError
+        As ``render``.
+    """
+    results = simulate(scenario)
+    reports = [RenderReport() for _ in option_sets]
+    staging = Staging()
+    try:
+        staged_gifs = []
+        with default_style():
+            start = None
+            for options in option_sets:
+                if "png" in options.formats:
+                    png_path = staging.path_for(options.path("png"))
+                    _render_png(scenario, results, options, png_path)
+                staged = None
+                if "mp4" in options.formats or "gif" in options.formats:
+                    staged = _render_video(
+                        scenario, results, options, progress, staging, start
+                    )
+                    start = staged.gif if staged is not None else None
+                staged_gifs.append(staged)
+            # A later variant may have needed smaller settings than an earlier one.
+            for staged in staged_gifs:
+                if staged is not None and staged.gif != start:
+                    staged.reencode(start)
+        published = staging.publish()
+    finally:
+        staging.discard()
+
+    for report, options, staged in zip(reports, option_sets, staged_gifs, strict=True):
+        finals = [options.path(fmt) for fmt in FORMATS if fmt in options.formats]
+        report.written = [path for path in finals if path in published]
+        report.notes = _gif_notes(options, staged)
+    return reports
 
 
 def render(
@@ -246,19 +348,4 @@ def render(
     GifBudgetError
         If the GIF cannot fit ``options.gif_max_kb`` at the smallest settings.
     """
-    results = simulate(scenario)
-    report = RenderReport()
-    staging = Staging()
-    try:
-        with default_style():
-            if "png" in options.formats:
-                png_path = staging.path_for(options.path("png"))
-                _render_png(scenario, results, options, png_path)
-            if "mp4" in options.formats or "gif" in options.formats:
-                report.notes += _render_video(
-                    scenario, results, options, progress, staging
-                )
-        report.written = staging.publish()
-    finally:
-        staging.discard()
-    return report
+    return render_variants(scenario, [options], progress)[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib import font_manager
-from matplotlib.colors import is_color_like
+from matplotlib.colors import is_color_like, to_rgba
 from matplotlib.ft2font import FT2Font
 
 from .optimizers import OPTIMIZERS, PARAMETERS
@@ -28,6 +28,11 @@ MAX_CONTOUR_LEVELS = 100
 # Largest magnitude accepted for coordinates, coefficients and rates. Larger
 # values overflow float64 after a few steps instead of showing anything.
 MAX_MAGNITUDE = 1e6
+# Smaller coefficients and plot ranges leave contour levels that underflow.
+MIN_COEFFICIENT = 1e-6
+MIN_RANGE_WIDTH = 1e-3
+# A scenario is a few hundred bytes; a larger file is not a scenario.
+MAX_FILE_BYTES = 1_000_000
 
 _TOP_KEYS = {
     "title",
@@ -96,9 +101,11 @@ class _Checker:
             f"{self.source}: invalid {key} = {_describe(value)}: expected {expected}"
         )
 
-    def table(self, data: dict, key: str, allowed: set[str], required=()) -> dict:
+    def table(
+        self, data: dict, key: str, allowed: set[str], required=(), *, prefix: str = ""
+    ) -> dict:
         value = data.get(key) if key else data
-        where = f"{key}." if key else ""
+        where = f"{prefix}{key}." if key else ""
         if not isinstance(value, dict):
             raise self.fail(key, value, "a table")
         for name in value:
@@ -122,9 +129,9 @@ class _Checker:
         low_open: bool = False,
         high_open: bool = False,
     ) -> float:
-        left = "above" if low_open else "from"
-        right = "below" if high_open else "to"
-        expected = f"a finite number {left} {low:g} {right} {high:g}"
+        lower = f"greater than {low:g}" if low_open else f"at least {low:g}"
+        upper = f"less than {high:g}" if high_open else f"at most {high:g}"
+        expected = f"a finite number {lower} and {upper}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, value, expected)
         number = float(value)
@@ -171,14 +178,14 @@ class _Checker:
         self, key: str, value: Any, *, increasing: bool = False
     ) -> tuple[float, float]:
         expected = "a list of two finite numbers" + (
-            ", the first smaller" if increasing else ""
+            f", the second at least {MIN_RANGE_WIDTH:g} larger" if increasing else ""
         )
         if not isinstance(value, list) or len(value) != 2:
             raise self.fail(key, value, expected)
         first, second = (
             self.number(f"{key}[{i}]", item) for i, item in enumerate(value)
         )
-        if increasing and not first < second:
+        if increasing and not second - first >= MIN_RANGE_WIDTH:
             raise self.fail(key, value, expected)
         return first, second
 
@@ -197,9 +204,10 @@ def _parse_run(check: _Checker, index: int, data: Any) -> RunSpec:
 
     label = check.text(f"{key}.label", data["label"], MAX_LABEL_LENGTH)
     color = data["color"]
-    if not isinstance(color, str) or not is_color_like(color):
+    # A transparent colour ("none", "#RRGGBB00") would hide the run.
+    if not isinstance(color, str) or not is_color_like(color) or to_rgba(color)[3] < 1:
         raise check.fail(
-            f"{key}.color", color, 'a colour such as "#3A7CA5" or "tab:blue"'
+            f"{key}.color", color, 'an opaque colour such as "#3A7CA5" or "tab:blue"'
         )
 
     learning_rate = None
@@ -244,7 +252,11 @@ def _parse_plot(
     )
     if "contour_levels" in plot:
         levels = check.table(
-            plot, "contour_levels", _LEVEL_KEYS, required=tuple(sorted(_LEVEL_KEYS))
+            plot,
+            "contour_levels",
+            _LEVEL_KEYS,
+            required=tuple(sorted(_LEVEL_KEYS)),
+            prefix="plot.",
         )
         lowest = check.number(
             "plot.contour_levels.lowest", levels["lowest"], low=0, low_open=True
@@ -270,6 +282,26 @@ def _parse_plot(
     }
 
 
+def _default_title(data: dict) -> str:
+    optimizers = []
+    for run in data.get("runs", []):
+        name = run.get("optimizer") if isinstance(run, dict) else None
+        if name in _TITLE_NAMES and _TITLE_NAMES[name] not in optimizers:
+            optimizers.append(_TITLE_NAMES[name])
+    if optimizers == ["Gradient Descent", "Momentum"]:
+        return Scenario.title
+    return " vs. ".join(optimizers) or Scenario.title
+
+
+_TITLE_NAMES = {
+    "gd": "Gradient Descent",
+    "momentum": "Momentum",
+    "heavy_ball": "Heavy Ball",
+    "nesterov": "Nesterov",
+    "adam": "Adam",
+}
+
+
 def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
     """Validate the parsed TOML ``data`` and build a Scenario.
 
@@ -284,8 +316,8 @@ def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
 
     loss = check.table(data, "loss", _LOSS_KEYS, required=("a", "b"))
     quadratic = Quadratic(
-        a=check.number("loss.a", loss["a"], low=0, low_open=True),
-        b=check.number("loss.b", loss["b"], low=0, low_open=True),
+        a=check.number("loss.a", loss["a"], low=MIN_COEFFICIENT),
+        b=check.number("loss.b", loss["b"], low=MIN_COEFFICIENT),
     )
     start = check.pair("start", data["start"])
     learning_rate = check.number(
@@ -295,7 +327,7 @@ def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
     threshold = check.number(
         "threshold", data.get("threshold", 1e-3), low=0, low_open=True
     )
-    title = check.text("title", data.get("title", Scenario.title), 80)
+    title = check.text("title", data.get("title", _default_title(data)), 80)
 
     runs = data["runs"]
     if not isinstance(runs, list) or not 1 <= len(runs) <= MAX_RUNS:
@@ -324,7 +356,7 @@ def load_scenario(path: Path) -> Scenario:
     """
     try:
         with open(path, "rb") as file:
-            data = tomllib.load(file)
+            raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(f"scenario file {str(path)!r} not found") from None
     except IsADirectoryError:
@@ -335,6 +367,21 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError(
             f"cannot read scenario file {str(path)!r}: {err.strerror}"
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"scenario file {str(path)!r} is larger than {MAX_FILE_BYTES} bytes; "
+            "give a scenario .toml file"
+        )
+    try:
+        # utf-8-sig also accepts the byte order mark some editors write.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            f"{path}: invalid text at byte {err.start}: not UTF-8; save the file "
+            "as UTF-8"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
     return parse_scenario(data, str(path))

@@ -67,20 +67,28 @@ class RunResult:
         return float(self.losses[-1])
 
 
+def _inside_plot(positions: NDArray[np.float64], scenario: Scenario) -> np.ndarray:
+    (x_min, x_max), (y_min, y_max) = scenario.x_range, scenario.y_range
+    x, y = positions.T
+    with np.errstate(invalid="ignore"):
+        return (x >= x_min) & (x <= x_max) & (y >= y_min) & (y <= y_max)
+
+
 def _find_divergence(
     positions: NDArray[np.float64], losses: NDArray[np.float64], scenario: Scenario
 ) -> int | None:
     with np.errstate(invalid="ignore", over="ignore"):
         blown = ~np.isfinite(losses) | (losses > BLOW_UP_FACTOR * losses[0])
-    if not blown.any():
+    if blown.any():
+        first_blown = int(np.argmax(blown))
+    elif losses[-1] > losses[0] and not _inside_plot(positions[-1:], scenario)[0]:
+        # A slow blow-up, such as GD just above its stability limit, that ends
+        # outside the plot with a loss above its start.
+        first_blown = len(losses) - 1
+    else:
         return None
-    first_blown = int(np.argmax(blown))
 
-    (x_min, x_max), (y_min, y_max) = scenario.x_range, scenario.y_range
-    x, y = positions[: first_blown + 1].T
-    with np.errstate(invalid="ignore"):
-        inside = (x >= x_min) & (x <= x_max) & (y >= y_min) & (y <= y_max)
-    inside_steps = np.flatnonzero(inside)
+    inside_steps = np.flatnonzero(_inside_plot(positions[: first_blown + 1], scenario))
     if len(inside_steps) == 0:
         return 0
     return min(int(inside_steps[-1]) + 1, first_blown)

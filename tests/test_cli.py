@@ -257,7 +257,7 @@ def test_gif_budget_reduces_and_reports(tmp_path):
     assert completed.returncode == 0, completed.stderr
     path = tmp_path / "momentum_explainer.gif"
     assert path.stat().st_size <= 30 * 1024
-    assert "GIF reduced to fit 30 KB: frame rate 25 →" in completed.stderr
+    assert "GIF reduced to fit 30 KiB: frame rate 25 →" in completed.stderr
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
@@ -268,7 +268,7 @@ def test_gif_budget_unreachable_fails_cleanly(tmp_path):
     assert completed.returncode == 1
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1, completed.stderr
-    assert "still over 10 KB" in lines[0]
+    assert "still over 10 KiB" in lines[0]
     assert old.read_bytes() == b"previous gif"
     assert [p.name for p in tmp_path.iterdir()] == [old.name]
 
@@ -297,7 +297,7 @@ def test_bad_scenario_one_line_exit_2(tmp_path, content, fragment):
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1, completed.stderr
     assert fragment in lines[0]
-    assert list(out.iterdir()) == []
+    assert not out.exists()
 
 
 def test_missing_scenario_file(tmp_path):
@@ -310,3 +310,60 @@ def test_unknown_preset(tmp_path):
     completed = run_render("--preset", "poster", "--out", str(tmp_path))
     assert completed.returncode == 2
     assert "invalid choice: 'poster'" in completed.stderr
+
+
+def test_theme_both_fails_as_a_set(tmp_path):
+    from PIL import Image
+
+    small_gif = ["--format", "gif", "--dpi", "20", "--gif-width", "320", "--fps", "25"]
+    first = run_render(
+        "--theme", "both", *small_gif, "--steps", "20", "--out", str(tmp_path)
+    )
+    assert first.returncode == 0, first.stderr
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+
+    # A budget that cannot be met fails after the light GIF was already encoded.
+    second = run_render(
+        "--theme",
+        "both",
+        *small_gif,
+        "--steps",
+        "120",
+        "--gif-max-kb",
+        "10",
+        "--out",
+        str(tmp_path),
+    )
+    assert second.returncode == 1
+    after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert after == before
+
+    third = run_render(
+        "--theme",
+        "both",
+        *small_gif,
+        "--steps",
+        "120",
+        "--gif-max-kb",
+        "40",
+        "--out",
+        str(tmp_path),
+    )
+    assert third.returncode == 0, third.stderr
+    sizes = set()
+    for theme in ("light", "dark"):
+        with Image.open(tmp_path / f"momentum_explainer.{theme}.gif") as image:
+            sizes.add((image.size, image.info["duration"]))
+    assert len(sizes) == 1
+
+
+def test_gif_width_capped_at_frame_width(tmp_path):
+    from PIL import Image
+
+    completed = run_render(
+        "--format", "gif", "--dpi", "20", "--steps", "5", "--out", str(tmp_path)
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "GIF width 800 px capped at the frame width 320 px" in completed.stderr
+    with Image.open(tmp_path / "momentum_explainer.gif") as image:
+        assert image.size[0] == 320

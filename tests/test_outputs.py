@@ -227,5 +227,5 @@ def test_gif_budget_then_width_then_colours():
     assert halved == GifOptions(width=320, fps=5.0, n_colors=128)
     fewest = next_gif_options(narrowest, 4000, 1000)
     assert fewest == GifOptions(width=320, fps=5.0, n_colors=16)
-    with pytest.raises(GifBudgetError, match="still over 1 KB"):
+    with pytest.raises(GifBudgetError, match="still over 1 KiB"):
         next_gif_options(GifOptions(width=320, fps=5.0, n_colors=16), 4000, 1000)

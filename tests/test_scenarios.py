@@ -1,6 +1,7 @@
 """Scenario files: the shipped examples, validation errors and divergence."""
 
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 
@@ -216,3 +217,79 @@ def test_arrows_visible_until_last_step():
         hidden = [arrow.get_visible() for arrow in parts.runs[0].arrows]
     assert visible == [True, True]
     assert hidden == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("runs.0.color", "none", "expected an opaque colour"),
+        ("runs.0.color", "#E05C4B00", "expected an opaque colour"),
+        (
+            "loss.a",
+            5e-324,
+            "invalid loss.a = 5e-324: expected a finite number at least",
+        ),
+        ("plot.x_range", [0.0, 5e-324], "invalid plot.x_range"),
+        ("plot.contour_levels.count", _DELETE, "missing key plot.contour_levels.count"),
+    ],
+)
+def test_validation_edge_values(key, value, message):
+    data = _set(_default_data(), key, value)
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        parse_scenario(data, "edge.toml")
+
+
+def test_byte_order_mark_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (SCENARIOS / "momentum.toml").read_bytes())
+    assert load_scenario(path) == default_scenario()
+
+
+def test_non_utf8_file_rejected(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('title = "Momentum für alle"\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError, match="not UTF-8; save the file as UTF-8"):
+        load_scenario(path)
+
+
+def test_oversized_file_rejected(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"#" * 1_000_001)
+    with pytest.raises(ScenarioError, match="larger than 1000000 bytes"):
+        load_scenario(path)
+
+
+def test_dollar_signs_are_plain_text():
+    scenario = dataclasses.replace(
+        default_scenario(),
+        title="Saving $$ with momentum",
+        runs=(RunSpec("gd", "Cost $5 vs $10", "#E05C4B"),),
+    )
+    results = simulate(scenario)
+    with default_style():
+        parts = build_figure(scenario, results, dpi=20, animated=False)
+        parts.canvas.draw()
+    assert parts.runs[0].title.get_text().startswith("Cost $5 vs $10")
+
+
+def test_slow_divergence_detected():
+    scenario = dataclasses.replace(default_scenario(), n_steps=3000)
+    result = simulate(scenario)[0]
+    assert result.diverged_step is None
+    slow = simulate_run_with_rate(scenario, 0.2001)
+    assert slow.diverged_step is not None
+    assert slow.final_loss > slow.losses[0]
+
+
+def simulate_run_with_rate(scenario, learning_rate):
+    from animator.simulation import simulate_run
+
+    return simulate_run(scenario, RunSpec("gd", "GD", "#E05C4B", {}, learning_rate))
+
+
+def test_default_title_names_optimizers():
+    data = _default_data()
+    del data["title"]
+    assert parse_scenario(data).title == "Momentum in Gradient Descent"
+    data["runs"] = [{"optimizer": "adam", "label": "Adam", "color": "#8E6CC0"}]
+    assert parse_scenario(data).title == "Adam"
