@@ -117,6 +117,8 @@ def verdict(result: RunResult, results: list[RunResult], scenario: Scenario) -> 
 
     if result.converged_step is None:
         return f"{behaviour}, not converged in {count_steps(result.n_steps)}"
+    if result.converged_step == 0:
+        return "Starts below the convergence threshold"
     speed = _speed_word(result, results)
     words = behaviour if speed is None else f"{behaviour}, {speed}"
     return f"{words} ({count_steps(result.converged_step)} to converge)"

@@ -293,3 +293,18 @@ def test_default_title_names_optimizers():
     assert parse_scenario(data).title == "Momentum in Gradient Descent"
     data["runs"] = [{"optimizer": "adam", "label": "Adam", "color": "#8E6CC0"}]
     assert parse_scenario(data).title == "Adam"
+
+
+def test_optimizers_scenario_stays_converged():
+    scenario = load_scenario(SCENARIOS / "optimizers.toml")
+    for result in simulate(scenario):
+        assert result.converged_step is not None, result.spec.label
+        after = result.losses[result.converged_step :]
+        assert np.all(after < scenario.threshold), result.spec.label
+
+
+def test_start_below_threshold_verdict():
+    scenario = dataclasses.replace(default_scenario(), threshold=1e6)
+    results = simulate(scenario)
+    verdict = labels.verdict(results[0], results, scenario)
+    assert verdict == "Starts below the convergence threshold"
