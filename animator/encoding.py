@@ -262,9 +262,10 @@ class FrameEncoder:
                 "medium",
                 "-crf",
                 str(crf),
-                # x264 holds rc-lookahead frames in memory (40 by default at
-                # preset medium); 20 saved about 105 MB at 1600 × 1000 and 240 MB
-                # at 2400 × 1500 for an SSIM drop of 0.0003 (bench, ffmpeg 9.0).
+                # x264 keeps rc-lookahead frames in memory, 40 by default at
+                # preset medium. 20 saved about 105 MB at 1600 × 1000 and 240 MB
+                # at 2400 × 1500 for an SSIM drop of 0.0003, measured with the
+                # bundled ffmpeg 9.0 (docs/benchmark.md).
                 "-x264-params",
                 "rc-lookahead=20",
                 "-pix_fmt",

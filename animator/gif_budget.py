@@ -60,7 +60,7 @@ def next_gif_options(current: GifOptions, size: int, budget: int) -> GifOptions:
         return replace(current, width=max(MIN_GIF_WIDTH, min(width, current.width - 2)))
     if current.n_colors > MIN_GIF_COLORS:
         # LZW codes shrink with log2 of the palette size, so halving the colours
-        # saves at most one bit in eight; a larger gap goes straight to the minimum.
+        # saves at most one bit in eight. A larger gap goes straight to 16.
         if ratio < 0.5:
             return replace(current, n_colors=MIN_GIF_COLORS)
         return replace(current, n_colors=max(MIN_GIF_COLORS, current.n_colors // 2))
