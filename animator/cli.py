@@ -264,7 +264,8 @@ def _prepare_out_dir(path: Path) -> None:
         )
 
 
-def _build_options(args: argparse.Namespace) -> tuple[list[RenderOptions], dict]:
+def _build_options(args: argparse.Namespace) -> list[RenderOptions]:
+    """Return one RenderOptions per theme variant, from defaults, preset and flags."""
     settings = _resolve(args)
     _check_frame_size("--dpi", settings["dpi"], settings["figsize"])
     _check_frame_size("--png-dpi", settings["png_dpi"], settings["figsize"])
@@ -285,11 +286,11 @@ def _build_options(args: argparse.Namespace) -> tuple[list[RenderOptions], dict]
         arrows=args.arrows,
     )
     if args.theme != "both":
-        return [dataclasses.replace(base, theme=THEMES[args.theme])], settings
+        return [dataclasses.replace(base, theme=THEMES[args.theme])]
     return [
         dataclasses.replace(base, theme=theme, basename=f"{base.basename}.{theme.name}")
         for theme in THEMES.values()
-    ], settings
+    ]
 
 
 def _silence_unrendered_animation() -> None:
@@ -310,7 +311,7 @@ def _stop_on_signal(signum, frame) -> None:
 
 
 def _run(args: argparse.Namespace, prog: str) -> int:
-    option_sets, _ = _build_options(args)
+    option_sets = _build_options(args)
     if args.scenario is not None:
         scenario = load_scenario(args.scenario)
     else:
