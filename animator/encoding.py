@@ -1,4 +1,4 @@
-"""Encode raw frames to MP4 and GIF in one ffmpeg process, writing files atomically.
+"""Encode raw frames to MP4 and GIF in one ffmpeg process.
 
 The ffmpeg binary is the one bundled with imageio-ffmpeg, so no system ffmpeg is
 needed. Frames go to ffmpeg's standard input as raw RGBA, exactly as the Agg canvas
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from .files import make_temporary_path, signals_deferred
+from .files import signals_deferred
 
 __all__ = [
     "EncoderError",
@@ -158,10 +158,9 @@ def make_palette(
 class FrameEncoder:
     """Feed raw RGBA frames to one ffmpeg process that writes an MP4, a GIF or both.
 
-    Both files are written under temporary names in their folders and renamed into
-    place only after ffmpeg has finished without error. On any failure, including
-    KeyboardInterrupt, ffmpeg is killed and the temporary files are removed, so an
-    earlier file at the final path is left as it was.
+    ffmpeg writes straight to the given paths, which should be staged temporary
+    files (see ``files.Staging``): after a failure they hold partial data. On any
+    failure, including KeyboardInterrupt, ffmpeg is killed and its log removed.
 
     Parameters
     ----------
@@ -170,7 +169,7 @@ class FrameEncoder:
     fps : float
         Input frame rate, in frames per second; the MP4 keeps it exactly.
     mp4_path, gif_path : Path or None
-        Final paths; None skips that output. At least one must be given.
+        Output paths; None skips that output. At least one must be given.
     gif : GifOptions or None
         Required with ``gif_path``.
     palette_path : Path or None
@@ -197,22 +196,15 @@ class FrameEncoder:
         self.size = size
         self.fps = fps
         self.n_frames = 0
-        self.written: list[Path] = []
-        self._targets: list[tuple[Path, Path]] = []
-        self._mp4_temporaries: list[Path] = []
+        # Output path and the format name used in messages.
+        self._outputs: dict[Path, str] = {}
         self._process: subprocess.Popen | None = None
         self._stderr_path: Path | None = None
         self._command = self._build_command(mp4_path, gif_path, gif, palette_path, crf)
 
-    def _mp4_temporary_path(self, final: Path) -> Path:
-        temporary = self._temporary_path(final)
-        self._mp4_temporaries.append(temporary)
-        return temporary
-
-    def _temporary_path(self, final: Path) -> Path:
-        temporary = make_temporary_path(final)
-        self._targets.append((temporary, final))
-        return temporary
+    def _add_output(self, path: Path, kind: str) -> Path:
+        self._outputs[path] = kind
+        return path
 
     def _build_command(
         self,
@@ -274,7 +266,7 @@ class FrameEncoder:
                 "+faststart",
                 "-f",
                 "mp4",
-                str(self._mp4_temporary_path(mp4_path)),
+                str(self._add_output(mp4_path, "MP4")),
             ]
         if gif_path is not None:
             command += [
@@ -284,7 +276,7 @@ class FrameEncoder:
                 "0",
                 "-f",
                 "gif",
-                str(self._temporary_path(gif_path)),
+                str(self._add_output(gif_path, "GIF")),
             ]
         return command
 
@@ -345,21 +337,16 @@ class FrameEncoder:
             raise EncoderError(f"ffmpeg stopped reading frames: {detail}") from err
         self.n_frames += 1
 
-    def finish(self) -> list[Path]:
-        """Close the input, wait for ffmpeg and move the files into place.
-
-        Returns
-        -------
-        list of Path
-            The final paths written, also kept in ``written``.
+    def finish(self) -> None:
+        """Close the input and wait for ffmpeg to complete the files.
 
         Raises
         ------
         EncoderError
-            If ffmpeg exits with an error; no final file is touched then.
+            If ffmpeg exits with an error or writes an empty file.
         """
         # abort() runs on every path out, including KeyboardInterrupt while
-        # waiting, so no temporary file or ffmpeg process outlives this call.
+        # waiting, so no ffmpeg process or log file outlives this call.
         try:
             try:
                 self._process.stdin.close()
@@ -369,24 +356,19 @@ class FrameEncoder:
             if returncode != 0:
                 detail = _stderr_tail(self._stderr_path) or "no error output"
                 raise EncoderError(f"ffmpeg exited with status {returncode}: {detail}")
-            for temporary, _ in self._targets:
+            for path, kind in self._outputs.items():
                 # An ffmpeg that exits 0 without output (a broken build, or a
                 # stand-in set through IMAGEIO_FFMPEG_EXE) must not publish it.
-                if temporary.stat().st_size == 0:
-                    kind = "MP4" if temporary in self._mp4_temporaries else "GIF"
+                if path.stat().st_size == 0:
                     raise EncoderError(
                         f"ffmpeg exited without error but wrote no {kind} data; "
                         "check the ffmpeg in use with --verbose"
                     )
-            for temporary, final in self._targets:
-                os.replace(temporary, final)
-                self.written.append(final)
         finally:
             self.abort()
-        return self.written
 
     def abort(self) -> None:
-        """Kill ffmpeg if it is running and remove every temporary file."""
+        """Kill ffmpeg if it is running and remove its log file."""
         with signals_deferred():
             process = self._process
             if process is not None and process.poll() is None:
@@ -397,8 +379,6 @@ class FrameEncoder:
                     process.stdin.close()
                 except OSError:
                     pass
-            for temporary, _ in self._targets:
-                temporary.unlink(missing_ok=True)
             if self._stderr_path is not None:
                 self._stderr_path.unlink(missing_ok=True)
                 self._stderr_path = None
