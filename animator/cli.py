@@ -387,4 +387,6 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 
 def console_main() -> None:
     """Entry point of the ``momentum-render`` console script."""
+    # NOTE: unlike render.py, this runs after matplotlib is imported, so an
+    # invalid MPLBACKEND still stops the console script at import.
     sys.exit(main(prog="momentum-render"))

@@ -258,6 +258,7 @@ class FrameEncoder:
                 # preset medium. 20 saved about 105 MB at 1600 × 1000 and 240 MB
                 # at 2400 × 1500 for an SSIM drop of 0.0003, measured with the
                 # bundled ffmpeg 9.0 (docs/benchmark.md).
+                # NOTE: at --dpi 150 all processes still peaked at about 1.05 GB.
                 "-x264-params",
                 "rc-lookahead=20",
                 "-pix_fmt",
